@@ -1,0 +1,224 @@
+"""``%%claude`` and ``%claude``: a thin layer of IPython magics over :mod:`ccmagic.session`."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import Bool, Enum, Float, Integer, List, Unicode
+
+from ccmagic.options import PERMISSION_MODES, SessionOptions, split_tools
+
+SUBCOMMANDS = ("sessions", "new", "close")
+
+
+@magic_arguments()
+@argument("--session", "-s", help="Name of the conversation (default: the default session).")
+def _new_args(line: str) -> None:
+    """%claude new [--session NAME]: drop that conversation and start fresh under the name."""
+
+
+@magic_arguments()
+@argument("--session", "-s", help="Name of the conversation (default: the default session).")
+@argument("--all", action="store_true", help="Close every session of this kernel.")
+def _close_args(line: str) -> None:
+    """%claude close [--session NAME | --all]: end the CLI process, keep the conversation."""
+
+
+@magics_class
+class ClaudeMagics(Magics):
+    """Talk to Claude from notebook cells; defaults below are set with ``%config ClaudeMagics``."""
+
+    default_session = Unicode("default", help="Session used when a cell names none.").tag(
+        config=True
+    )
+    model = Unicode(None, allow_none=True, help="Claude model (e.g. claude-sonnet-4-5).").tag(
+        config=True
+    )
+    system_prompt = Unicode(
+        None, allow_none=True, help="Instructions appended to Claude Code's system prompt."
+    ).tag(config=True)
+    max_turns = Integer(None, allow_none=True, help="Most agent turns per cell.").tag(config=True)
+    max_budget_usd = Float(None, allow_none=True, help="Spending cap per session in USD.").tag(
+        config=True
+    )
+    cwd = Unicode(None, allow_none=True, help="Working directory of Claude's tools.").tag(
+        config=True
+    )
+    allowed_tools = List(Unicode(), help="Tools Claude may use without asking.").tag(config=True)
+    disallowed_tools = List(Unicode(), help="Tools Claude may never use.").tag(config=True)
+    permission_mode = Enum(
+        PERMISSION_MODES, None, allow_none=True, help="Claude Code permission mode."
+    ).tag(config=True)
+    cli_path = Unicode(
+        None, allow_none=True, help="Claude Code CLI to run (default: the one in the SDK wheel)."
+    ).tag(config=True)
+    stream = Bool(
+        True, help="Update the answer while it is written; False shows it once, at the end."
+    ).tag(config=True)
+    update_interval = Float(0.1, help="Seconds between updates of a streaming answer.").tag(
+        config=True
+    )
+    show_thinking = Bool(False, help="Show the model's thinking above its answer.").tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell, **kwargs)
+        self._registry: Any = None
+
+    @property
+    def registry(self) -> Any:
+        """The kernel's sessions, created on first use (keeps ``%load_ext`` light)."""
+        if self._registry is None:
+            from ccmagic.registry import SessionRegistry
+
+            self._registry = SessionRegistry()
+        return self._registry
+
+    @no_var_expand
+    @magic_arguments()
+    @argument("--session", "-s", help="Name of the conversation (default: 'default').")
+    @argument("--model", "-m", help="Claude model for this session.")
+    @argument("--system", help="Instructions appended to Claude Code's system prompt.")
+    @argument("--max-turns", type=int, help="Most agent turns for this cell.")
+    @argument("--max-budget-usd", type=float, help="Spending cap for the session, in USD.")
+    @argument("--cwd", help="Working directory of Claude's tools.")
+    @argument("--allow", action="append", help="Tools allowed without asking (A,B or repeat).")
+    @argument("--disallow", action="append", help="Tools never allowed (A,B or repeat).")
+    @argument("--permission-mode", choices=PERMISSION_MODES, help="Claude Code permission mode.")
+    @argument("--thinking", action="store_true", help="Show the model's thinking.")
+    @line_cell_magic
+    def claude(self, line: str, cell: str | None = None) -> None:
+        """Ask Claude in a cell; the conversation of each --session lives on across cells.
+
+        As a line magic: ``%claude sessions`` lists this kernel's sessions; ``%claude new
+        [--session NAME]`` starts that conversation afresh; ``%claude close [--session NAME |
+        --all]`` ends its Claude Code process (the conversation resumes on next use).
+        """
+        __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
+        if cell is None:
+            self._subcommand(line)
+            return
+        args = parse_argstring(self.claude, line)
+        if not cell.strip():
+            raise UsageError("The cell has no prompt: write it below the %%claude line.")
+        self._ask(args, cell)
+
+    # -- cells -------------------------------------------------------------------------------
+    def _options(self, args: Any) -> SessionOptions:
+        max_turns = args.max_turns if args.max_turns is not None else self.max_turns
+        budget = args.max_budget_usd if args.max_budget_usd is not None else self.max_budget_usd
+        if max_turns is not None and max_turns < 1:
+            raise UsageError("--max-turns must be at least 1.")
+        if budget is not None and budget <= 0:
+            raise UsageError("--max-budget-usd must be more than 0.")
+        return SessionOptions(
+            model=args.model or self.model,
+            system=args.system or self.system_prompt,
+            max_turns=max_turns,
+            max_budget_usd=budget,
+            cwd=args.cwd or self.cwd,
+            allowed_tools=split_tools(args.allow or self.allowed_tools),
+            disallowed_tools=split_tools(args.disallow or self.disallowed_tools),
+            permission_mode=args.permission_mode or self.permission_mode,
+            cli_path=self.cli_path,
+        )
+
+    def _ask(self, args: Any, prompt: str) -> None:
+        __tracebackhide__ = True
+        from ccmagic.session import failure_of
+
+        name = args.session or self.default_session
+        session, notices = self.registry.get(name, self._options(args))
+        view = self._view(name, session.session_id, notices, args.thinking)
+        record = session.query(prompt, view.handle, cell_id=self._cell_id())
+        view.finish(record)
+        if session.last_interrupted:
+            raise KeyboardInterrupt("Claude's answer was interrupted; the partial answer is kept.")
+        failure = failure_of(record, self.cli_path)
+        if failure is not None:
+            raise failure
+
+    def _view(self, name: str, session_id: str, notices: list[str], thinking: bool) -> Any:
+        from ccmagic.render import NotebookTurnView, TerminalTurnView
+
+        show_thinking = thinking or self.show_thinking
+        if getattr(self.shell, "kernel", None) is None:
+            return TerminalTurnView(notices, show_thinking=show_thinking)
+        metadata = {"ccmagic": {"session": name, "session_id": session_id}}
+        return NotebookTurnView(
+            metadata,
+            notices,
+            stream=self.stream,
+            interval=self.update_interval,
+            show_thinking=show_thinking,
+        )
+
+    def _cell_id(self) -> str | None:
+        """The id of the running cell, when the frontend sent one (JupyterLab, nbclient)."""
+        kernel = getattr(self.shell, "kernel", None)
+        try:
+            parent = kernel.get_parent() if kernel is not None else {}
+        except Exception:  # noqa: BLE001 - older kernels have no get_parent
+            return None
+        cell_id = (parent or {}).get("metadata", {}).get("cellId")
+        return str(cell_id) if cell_id else None
+
+    # -- line subcommands --------------------------------------------------------------------
+    def _subcommand(self, line: str) -> None:
+        command, _, rest = line.strip().partition(" ")
+        if command == "sessions":
+            self._show_sessions()
+        elif command == "new":
+            args = parse_argstring(_new_args, rest)
+            name = args.session or self.default_session
+            old = self.registry.new(name)
+            was = f" (the previous conversation was {old})" if old else ""
+            print(f"Session {name}: the next cell starts a new conversation{was}.")
+        elif command == "close":
+            args = parse_argstring(_close_args, rest)
+            names = (
+                [n for n, _ in self.registry.items()]
+                if args.all
+                else [args.session or self.default_session]
+            )
+            for name in names:
+                done = self.registry.close(name)
+                state = "closed; it resumes on next use" if done else "was not running"
+                print(f"Session {name}: {state}.")
+        else:
+            given = f"'{command}'" if command else "nothing"
+            raise UsageError(
+                f"%claude takes a subcommand: {', '.join(SUBCOMMANDS)} (got {given}). "
+                "Use %%claude (two %) to ask Claude in a cell."
+            )
+
+    def _show_sessions(self) -> None:
+        from IPython.display import display
+
+        rows = [
+            (name, s.session_id, len(s.turns), s.total_cost_usd, s.session.connected)
+            for name, s in self.registry.items()
+        ]
+        if not rows:
+            print("No sessions in this kernel yet: run a %%claude cell.")
+            return
+        header = ("session", "session id", "turns", "cost (USD)", "connected")
+        plain = "\n".join(
+            f"{n:<16} {i}  {t:>5}  ${c:<10.6g} {'yes' if live else 'no'}"
+            for n, i, t, c, live in rows
+        )
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+            for row in rows
+        )
+        head = "".join(f"<th>{h}</th>" for h in header)
+        display(
+            {
+                "text/plain": plain,
+                "text/html": f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>",
+            },
+            raw=True,
+        )

@@ -1,0 +1,77 @@
+"""The settings of one conversation, and how they become the SDK's ``ClaudeAgentOptions``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from claude_agent_sdk import ClaudeAgentOptions
+
+PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto")
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What a user may set per session; recorded with the session (never the environment).
+
+    ``system`` is appended to Claude Code's own system prompt rather than replacing it, so the
+    tools and the working-directory context keep working.
+    """
+
+    model: str | None = None
+    system: str | None = None
+    max_turns: int | None = None
+    max_budget_usd: float | None = None
+    cwd: str | None = None
+    allowed_tools: tuple[str, ...] = ()
+    disallowed_tools: tuple[str, ...] = ()
+    permission_mode: str | None = None
+    cli_path: str | None = None
+    env: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_record(self) -> dict[str, Any]:
+        """The options as saved with a session: JSON-safe, and without ``env``."""
+        record = asdict(self)
+        record.pop("env")
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in record.items()}
+
+    def to_sdk(
+        self,
+        *,
+        session_id: str | None = None,
+        resume: str | None = None,
+        fork: bool = False,
+        **extra: Any,
+    ) -> ClaudeAgentOptions:
+        from claude_agent_sdk import ClaudeAgentOptions
+
+        system: dict[str, Any] = {"type": "preset", "preset": "claude_code"}
+        if self.system:
+            system["append"] = self.system
+        return ClaudeAgentOptions(
+            model=self.model,
+            system_prompt=system,  # type: ignore[arg-type]
+            max_turns=self.max_turns,
+            max_budget_usd=self.max_budget_usd,
+            cwd=str(Path(self.cwd).expanduser()) if self.cwd else None,
+            allowed_tools=list(self.allowed_tools),
+            disallowed_tools=list(self.disallowed_tools),
+            permission_mode=self.permission_mode,  # type: ignore[arg-type]
+            cli_path=self.cli_path,
+            env=dict(self.env),
+            include_partial_messages=True,
+            session_id=session_id,
+            resume=resume,
+            fork_session=fork,
+            **extra,
+        )
+
+
+def split_tools(values: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """``["Read,Grep", "Bash"]`` -> ``("Read", "Grep", "Bash")``: tools may be listed either way."""
+    out: list[str] = []
+    for value in values or ():
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return tuple(dict.fromkeys(out))

@@ -1,0 +1,181 @@
+"""One turn of a conversation as ccmagic records it, and the arithmetic of its own cost."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any
+
+COST_DIGITS = 10  # the CLI's totals carry float noise; 1e-10 USD is far below any price step
+
+TOOL_INPUT_KEYS = {
+    "Bash": "command",
+    "Read": "file_path",
+    "Write": "file_path",
+    "Edit": "file_path",
+    "MultiEdit": "file_path",
+    "NotebookEdit": "notebook_path",
+    "Grep": "pattern",
+    "Glob": "pattern",
+    "WebFetch": "url",
+    "WebSearch": "query",
+    "Task": "description",
+    "Agent": "description",
+}
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """One line of at most ``limit`` characters."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+@dataclass
+class ToolCall:
+    """A tool Claude used: its name, a short form of its input, and a folded result."""
+
+    name: str
+    summary: str
+    id: str = ""
+    result: str | None = None
+    is_error: bool = False
+
+    @classmethod
+    def from_block(cls, name: str, tool_input: dict[str, Any], tool_id: str = "") -> ToolCall:
+        key = TOOL_INPUT_KEYS.get(name)
+        value = tool_input.get(key) if key else None
+        if value is None:
+            value = next((v for v in tool_input.values() if isinstance(v, str)), "")
+        return cls(name=name, summary=shorten(str(value)), id=tool_id)
+
+    def fold_result(self, content: Any, is_error: bool | None) -> None:
+        """Keep a one-line digest of the tool's result, not the result itself."""
+        if isinstance(content, list):
+            content = "\n".join(str(b.get("text", "")) for b in content if isinstance(b, dict))
+        text = str(content or "").strip()
+        lines = text.splitlines()
+        self.is_error = bool(is_error)
+        if self.is_error:
+            self.result = "error: " + shorten(text, 100)
+        elif len(lines) > 1:
+            self.result = f"{len(lines)} lines"
+        else:
+            self.result = shorten(text, 100) if text else "(no output)"
+
+    @property
+    def line(self) -> str:
+        return f"{self.name}({self.summary})" if self.summary else self.name
+
+
+@dataclass
+class TurnRecord:
+    """Everything recorded about one prompt and its answer; JSON-safe through :meth:`to_dict`.
+
+    ``cost_usd`` is this turn's own cost, or ``None`` when the CLI reported none or it could not
+    be told apart from earlier turns. ``reported_total_usd`` is the CLI's raw running total, kept
+    so that a later process of the same conversation can be measured from it.
+    """
+
+    session: str
+    session_id: str
+    turn: int
+    prompt: str
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    response: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    cost_usd: float | None = None
+    reported_total_usd: float | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_creation_tokens: int = 0
+    duration_ms: int = 0
+    model: str | None = None
+    is_error: bool = False
+    interrupted: bool = False
+    error: str | None = None
+    error_status: int | None = None
+    cell_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TurnRecord:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["tool_calls"] = [ToolCall(**t) for t in values.get("tool_calls") or []]
+        return cls(**values)
+
+    @property
+    def tokens(self) -> int:
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_read_tokens
+            + self.cache_creation_tokens
+        )
+
+
+def usage_tokens(usage: dict[str, Any] | None) -> int:
+    """All tokens of a turn's ``usage`` (input, output and both cache kinds)."""
+    usage = usage or {}
+    return sum(
+        int(usage.get(key) or 0)
+        for key in (
+            "input_tokens",
+            "output_tokens",
+            "cache_read_input_tokens",
+            "cache_creation_input_tokens",
+        )
+    )
+
+
+def model_usage_tokens(model_usage: dict[str, Any] | None) -> int:
+    """All tokens the CLI process has counted so far, over every model."""
+    total = 0
+    for counts in (model_usage or {}).values():
+        total += sum(
+            int(counts.get(key) or 0)
+            for key in (
+                "inputTokens",
+                "outputTokens",
+                "cacheReadInputTokens",
+                "cacheCreationInputTokens",
+            )
+        )
+    return total
+
+
+@dataclass
+class CostMeter:
+    """Turns the CLI's running ``total_cost_usd`` into each turn's own cost.
+
+    The total is cumulative per CLI process, and a new process either starts from zero (a new
+    session, or a resume from a session store) or restores the total its transcript last held (a
+    local resume or fork). Which one happened shows in ``model_usage``: its token counters are
+    cumulative the same way, so on the first turn of a process they equal that turn's own tokens
+    only when nothing was restored. A restored total is measured from ``restored_total``, the
+    last total an earlier process reported for the conversation; without one the turn's cost is
+    unknown rather than guessed.
+    """
+
+    restored_total: float | None = None
+    _baseline: float | None = None
+
+    def turn_cost(
+        self,
+        total: float | None,
+        usage: dict[str, Any] | None,
+        model_usage: dict[str, Any] | None,
+    ) -> float | None:
+        if total is None:
+            return None
+        baseline = self._baseline
+        if baseline is None:
+            fresh = model_usage is None or model_usage_tokens(model_usage) <= usage_tokens(usage)
+            baseline = 0.0 if fresh else self.restored_total
+        self._baseline = total
+        if baseline is None or total < baseline:
+            return None
+        return round(total - baseline, COST_DIGITS)

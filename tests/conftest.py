@@ -1,0 +1,116 @@
+"""Fixtures: the project's fake Anthropic API, a private HOME per test, and a real kernel."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from ccmagic.testing import FakeAnthropicAPI
+
+FAKE_KEY = "sk-ant-fake-test-key-0000"
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeAnthropicAPI]:
+    with FakeAnthropicAPI() as api:
+        yield api
+
+
+@pytest.fixture
+def claude_env(
+    fake_api: FakeAnthropicAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """Point the real CLI at the fake API, offline, with a HOME of its own."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = fake_api.env() | {"HOME": str(home), "CLAUDE_CODE_MAX_RETRIES": "2"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    monkeypatch.delenv("CLAUDE_CODE_OAUTH_TOKEN", raising=False)
+    return env
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening on it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class KernelNotebook:
+    """A notebook run cell by cell in a real ipykernel through nbclient, like a frontend."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.nb = nbformat.v4.new_notebook()
+        self.client = NotebookClient(
+            self.nb,
+            timeout=120,
+            kernel_name="python3",
+            allow_errors=True,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        self._context: Any = None
+
+    def start(self) -> KernelNotebook:
+        self._context = self.client.setup_kernel(env=dict(os.environ))
+        self._context.__enter__()
+        return self
+
+    def stop(self) -> None:
+        if self._context is not None:
+            self._context.__exit__(None, None, None)
+            self._context = None
+
+    def run(self, source: str, interrupt_after: float | None = None) -> Any:
+        """Run ``source`` as a new cell; optionally send Kernel -> Interrupt after a delay."""
+        cell = nbformat.v4.new_code_cell(source)
+        self.nb.cells.append(cell)
+        timer = None
+        if interrupt_after is not None:
+            timer = threading.Timer(interrupt_after, self.client.km.interrupt_kernel)
+            timer.start()
+        try:
+            self.client.execute_cell(cell, len(self.nb.cells) - 1)
+        finally:
+            if timer is not None:
+                timer.cancel()
+        return cell
+
+    def save(self) -> None:
+        nbformat.write(self.nb, self.path)
+
+
+def text_of(cell: Any) -> str:
+    """Everything a cell showed, as plain text (stream, display, error)."""
+    parts: list[str] = []
+    for output in cell.outputs:
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif output.output_type in ("display_data", "execute_result"):
+            parts.append(output.data.get("text/plain", ""))
+        elif output.output_type == "error":
+            parts.append(f"{output.ename}: {output.evalue}\n" + "\n".join(output.traceback))
+    return "\n".join(parts)
+
+
+def errors_of(cell: Any) -> list[Any]:
+    return [o for o in cell.outputs if o.output_type == "error"]
+
+
+@pytest.fixture
+def notebook(claude_env: dict[str, str], tmp_path: Path) -> Iterator[KernelNotebook]:
+    nb = KernelNotebook(tmp_path / "analysis.ipynb").start()
+    try:
+        yield nb
+    finally:
+        nb.stop()
