@@ -10,6 +10,7 @@ it connected on, so every call for it goes through here. The main thread blocks 
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
 import threading
 import time
@@ -23,11 +24,25 @@ POLL_SECONDS = 0.02
 ABORT_AFTER_SECONDS = 1.5  # a turn must stop within 2 s of an interrupt
 
 
+class OwnSessionLoop(asyncio.SelectorEventLoop):
+    """An event loop whose child processes start in a session of their own.
+
+    Jupyter's Kernel -> Interrupt signals the kernel's whole process group; a Claude Code CLI in
+    that group would die of it instead of being asked to stop. Every spawn on this loop (the SDK
+    spawns through ``loop.subprocess_exec``) leaves the group.
+    """
+
+    async def subprocess_exec(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if os.name == "posix":
+            kwargs["start_new_session"] = True
+        return await super().subprocess_exec(*args, **kwargs)
+
+
 class LoopThread:
     """A private asyncio loop on a daemon thread."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop = OwnSessionLoop()
         self._thread = threading.Thread(
             target=self.loop.run_forever, name="ccmagic-loop", daemon=True
         )

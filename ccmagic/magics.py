@@ -104,7 +104,7 @@ class ClaudeMagics(Magics):
         args = parse_argstring(self.claude, line)
         if not cell.strip():
             raise UsageError("The cell has no prompt: write it below the %%claude line.")
-        self._ask(args, cell)
+        self._ask(args, cell.strip())
 
     # -- cells -------------------------------------------------------------------------------
     def _options(self, args: Any) -> SessionOptions:

@@ -11,6 +11,7 @@ from typing import Any
 
 import nbformat
 import pytest
+from jupyter_client.utils import run_sync
 from nbclient import NotebookClient
 
 from ccmagic.testing import FakeAnthropicAPI
@@ -77,7 +78,7 @@ class KernelNotebook:
         self.nb.cells.append(cell)
         timer = None
         if interrupt_after is not None:
-            timer = threading.Timer(interrupt_after, self.client.km.interrupt_kernel)
+            timer = threading.Timer(interrupt_after, run_sync(self.client.km.interrupt_kernel))
             timer.start()
         try:
             self.client.execute_cell(cell, len(self.nb.cells) - 1)
