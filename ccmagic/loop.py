@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.05
+_DONE = object()
 ABORT_AFTER_SECONDS = 1.5  # a turn must stop within 2 s of an interrupt
 
 
@@ -83,14 +84,16 @@ def wait_interruptibly(
     """
     interrupted_at: float | None = None
     aborted = False
+    future.add_done_callback(lambda _: events.put(_DONE))  # wake at once, not at the next poll
     while True:
         try:
             try:
                 event = events.get(timeout=POLL_SECONDS)
             except queue.Empty:
-                if future.done():
-                    break
+                pass
             else:
+                if event is _DONE:
+                    break
                 on_event(event)
             waited = time.monotonic() - (interrupted_at or time.monotonic())
             if not aborted and waited > ABORT_AFTER_SECONDS:

@@ -1,0 +1,297 @@
+"""``<notebook>.claude.json``: every session and turn of a notebook, and their transcripts.
+
+The file is one JSON document a person can read, laid out one event per line::
+
+    {"format": "ccmagic-sidecar", "version": 1, "notebook": "analysis.ipynb", "log": [
+    {"event": "session", "session": "analysis", "session_id": "…", "reason": "start", …},
+    {"event": "turn", "session": "analysis", "turn": 1, "prompt": "…", "cost_usd": 0.0008, …},
+    {"event": "transcript", "key": {"project_key": "…", "session_id": "…"}, "entries": […]}
+    ]}
+
+Events are only ever appended: under a lock shared by every process on the machine, the
+closing ``]}`` is overwritten by ``,`` + the new line + ``]}`` in one ``write`` and fsynced, so
+a turn is stored in well under a millisecond however long the file is, and earlier events are
+never rewritten. A new file is made whole in a temporary file, fsynced and renamed into place.
+A file that is not in this form is never written to: see :func:`open_sidecar`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from ccmagic.errors import SidecarError
+from ccmagic.turns import TurnRecord
+
+FORMAT = "ccmagic-sidecar"
+VERSION = 1
+TRAILER = b"\n]}\n"
+SUFFIX = ".claude.json"
+RECOVERY_SUFFIX = ".claude.recovery.json"
+
+
+def sidecar_path(notebook: Path) -> Path:
+    """``analysis.ipynb`` -> ``analysis.claude.json`` beside it."""
+    return notebook.with_name(notebook.stem + SUFFIX)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _lock_for(path: Path) -> FileLock:
+    """A lock every process on this machine agrees on, kept out of the notebook's folder."""
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
+    folder = Path(tempfile.gettempdir()) / "ccmagic-locks"
+    folder.mkdir(exist_ok=True)
+    return FileLock(str(folder / f"{digest}.lock"), timeout=30)
+
+
+class Sidecar:
+    """Appends events to one sidecar file and reads them back."""
+
+    def __init__(self, path: Path, notebook_name: str = "") -> None:
+        self.path = path
+        self.notebook_name = notebook_name
+        self._lock = _lock_for(path)
+
+    # -- writing -----------------------------------------------------------------------------
+    def append(self, *events: dict[str, Any]) -> None:
+        """Add events at the end of the file, creating it if needed."""
+        if not events:
+            return
+        lines = b",\n".join(
+            json.dumps(e, ensure_ascii=False, separators=(", ", ": ")).encode() for e in events
+        )
+        with self._lock:
+            if not self.path.exists():
+                self._create()
+            with open(self.path, "r+b") as f:
+                self._header(f.readline())
+                size = f.seek(0, os.SEEK_END)
+                if size < len(TRAILER) + 1:
+                    raise self._damaged("it is too short to be a sidecar")
+                f.seek(size - len(TRAILER) - 1)
+                tail = f.read()
+                if tail[1:] != TRAILER:
+                    raise self._damaged("its last line is not the closing ]}")
+                comma = b"" if tail[:1] == b"[" else b","
+                f.seek(size - len(TRAILER))
+                f.write(comma + b"\n" + lines + TRAILER)
+                f.flush()
+                os.fsync(f.fileno())
+
+    def _create(self) -> None:
+        header = {
+            "format": FORMAT,
+            "version": VERSION,
+            "notebook": self.notebook_name,
+            "created_at": now_iso(),
+        }
+        text = json.dumps(header, ensure_ascii=False)[:-1] + ', "log": ['
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".ccmagic-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(text.encode() + TRAILER)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    # -- reading -----------------------------------------------------------------------------
+    def check(self) -> None:
+        """Raise :class:`SidecarError` unless the file is absent or a sidecar we can extend."""
+        if not self.path.exists():
+            return
+        with open(self.path, "rb") as f:
+            first = f.readline()
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(size - len(TRAILER), 0))
+            tail = f.read()
+        self._header(first)
+        if tail != TRAILER:
+            raise self._damaged("its last line is not the closing ]} (truncated or edited?)")
+
+    def events(self, kinds: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+        """The events in order; only those of ``kinds`` when given (others are not parsed)."""
+        if not self.path.exists():
+            return
+        prefixes = tuple(f'{{"event": "{k}"'.encode() for k in kinds)
+        with open(self.path, "rb") as f:
+            self._header(f.readline())
+            for number, raw in enumerate(f, start=2):
+                line = raw.rstrip(b"\r\n")
+                if line == b"]}":
+                    return
+                if prefixes and not line.startswith(prefixes):
+                    continue
+                try:
+                    yield json.loads(line.removesuffix(b","))
+                except json.JSONDecodeError as exc:
+                    raise self._damaged(f"line {number} is not valid JSON ({exc.msg})") from exc
+        raise self._damaged("it ends before the closing ]} (truncated?)")
+
+    def _header(self, first: bytes) -> dict[str, Any]:
+        try:
+            header = json.loads(first.rstrip().removesuffix(b"[") + b"[]}")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise self._damaged("its first line is not a ccmagic sidecar header") from None
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise self._damaged("it is not a ccmagic sidecar")
+        version = header.get("version")
+        if not isinstance(version, int) or version > VERSION:
+            raise SidecarError(
+                f"{self.path} was written by a newer ccmagic (format version {version}).",
+                "Upgrade ccmagic to read it; it will not be changed.",
+            )
+        return header
+
+    def _damaged(self, why: str) -> SidecarError:
+        return SidecarError(f"{self.path} cannot be read: {why}.", "The file was not changed.")
+
+    # -- folding -----------------------------------------------------------------------------
+    def state(self) -> SidecarState:
+        state = SidecarState()
+        for event in self.events(("session", "turn", "tags")):
+            state.apply(event)
+        return state
+
+    def transcript(self, key: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The transcript entries stored under ``key``, each ``uuid`` once, in order."""
+        by_project: dict[str, list[dict[str, Any]]] = {}
+        subpath = key.get("subpath")
+        for event in self.events(("transcript",)):
+            stored = event.get("key", {})
+            if stored.get("session_id") == key["session_id"] and stored.get("subpath") == subpath:
+                by_project.setdefault(stored.get("project_key", ""), []).extend(event["entries"])
+        entries = by_project.get(key["project_key"])
+        if entries is None and len(by_project) == 1:
+            # the same conversation, stored from another folder or machine
+            entries = next(iter(by_project.values()))
+        if entries is None:
+            return None
+        seen: set[str] = set()
+        unique = []
+        for entry in entries:
+            uid = entry.get("uuid")
+            if uid is not None:
+                if uid in seen:
+                    continue
+                seen.add(uid)
+            unique.append(entry)
+        return unique
+
+    def has_transcript(self, session_id: str) -> bool:
+        needle = f'"session_id": "{session_id}"'
+        return any(needle in json.dumps(e.get("key", {})) for e in self.events(("transcript",)))
+
+
+@dataclass
+class Conversation:
+    """One Claude session id as the sidecar knows it."""
+
+    session: str
+    session_id: str
+    reason: str = "start"
+    parent: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    started_at: str = ""
+    turns: list[TurnRecord] = field(default_factory=list)
+
+    @property
+    def last_reported_total(self) -> float | None:
+        for turn in reversed(self.turns):
+            if turn.reported_total_usd is not None:
+                return turn.reported_total_usd
+        return None
+
+
+@dataclass
+class SidecarState:
+    """The sidecar's events folded into conversations, and the current one of each name."""
+
+    conversations: dict[str, Conversation] = field(default_factory=dict)
+    current: dict[str, str] = field(default_factory=dict)
+
+    def apply(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "session":
+            conv = Conversation(
+                session=event["session"],
+                session_id=event["session_id"],
+                reason=event.get("reason", "start"),
+                parent=event.get("parent"),
+                options=event.get("options") or {},
+                tags=list(event.get("tags") or []),
+                started_at=event.get("at", ""),
+            )
+            known = self.conversations.get(conv.session_id)
+            if known is not None:
+                conv.turns = known.turns
+            self.conversations[conv.session_id] = conv
+            self.current[conv.session] = conv.session_id
+        elif kind == "turn":
+            record = TurnRecord.from_dict(event)
+            conv = self.conversations.setdefault(
+                record.session_id, Conversation(record.session, record.session_id)
+            )
+            conv.turns.append(record)
+            self.current.setdefault(record.session, record.session_id)
+        elif kind == "tags":
+            conv = self.conversations.get(event["session_id"])
+            if conv is not None:
+                conv.tags = sorted(set(conv.tags) | set(event.get("tags") or []))
+
+    def conversation(self, name: str) -> Conversation | None:
+        session_id = self.current.get(name)
+        return self.conversations.get(session_id) if session_id else None
+
+
+def open_sidecar(notebook: Path) -> tuple[Sidecar, str | None]:
+    """The sidecar to use for ``notebook``, and a warning when it is not the usual one.
+
+    A damaged or newer-format sidecar is left exactly as it is; turns go to a recovery file
+    beside it until the user repairs, moves or deletes the original.
+    """
+    main = Sidecar(sidecar_path(notebook), notebook.name)
+    try:
+        main.check()
+    except SidecarError as problem:
+        recovery = Sidecar(notebook.with_name(notebook.stem + RECOVERY_SUFFIX), notebook.name)
+        return recovery, (
+            f"{problem.message} New turns go to {recovery.path.name} until it is repaired, "
+            "moved or deleted."
+        )
+    return main, None
+
+
+class SidecarStore:
+    """The SDK's ``SessionStore`` protocol over a sidecar, so transcripts travel with it.
+
+    Loading matches the project key (Claude Code's name for the working folder) first and
+    falls back to the same session id stored under any single other key: a colleague's clone
+    lives in another folder.
+    """
+
+    def __init__(self, sidecar: Sidecar) -> None:
+        self.sidecar = sidecar
+
+    async def append(self, key: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+        if entries:
+            self.sidecar.append({"event": "transcript", "key": dict(key), "entries": entries})
+
+    async def load(self, key: dict[str, Any]) -> list[dict[str, Any]] | None:
+        return self.sidecar.transcript(key)
