@@ -12,7 +12,7 @@ from traitlets import Bool, Enum, Float, Integer, List, Unicode
 
 from ccmagic.options import PERMISSION_MODES, SessionOptions, split_tools
 
-SUBCOMMANDS = ("sessions", "new", "close")
+SUBCOMMANDS = ("sessions", "new", "close", "fork", "resume")
 
 
 @magic_arguments()
@@ -26,6 +26,20 @@ def _new_args(line: str) -> None:
 @argument("--all", action="store_true", help="Close every session of this kernel.")
 def _close_args(line: str) -> None:
     """%claude close [--session NAME | --all]: end the CLI process, keep the conversation."""
+
+
+@magic_arguments()
+@argument("--session", "-s", required=True, help="The conversation to branch from.")
+@argument("--as", dest="new_name", required=True, help="Name of the new branch.")
+def _fork_args(line: str) -> None:
+    """%claude fork --session NAME --as NEW: branch a conversation under a new name."""
+
+
+@magic_arguments()
+@argument("session_id", help="Id of a Claude Code session started elsewhere.")
+@argument("--session", "-s", help="Name to give it (default: the default session).")
+def _resume_args(line: str) -> None:
+    """%claude resume SESSION_ID [--session NAME]: continue an outside session under a name."""
 
 
 @magics_class
@@ -63,6 +77,11 @@ class ClaudeMagics(Magics):
         config=True
     )
     show_thinking = Bool(False, help="Show the model's thinking above its answer.").tag(config=True)
+    notebook_path = Unicode(
+        None,
+        allow_none=True,
+        help="The notebook file, when the frontend does not say (its sidecar sits beside it).",
+    ).tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell, **kwargs)
@@ -74,8 +93,15 @@ class ClaudeMagics(Magics):
         if self._registry is None:
             from ccmagic.registry import SessionRegistry
 
-            self._registry = SessionRegistry()
+            self._registry = SessionRegistry(lambda: self.notebook.path)
         return self._registry
+
+    @property
+    def notebook(self) -> Any:
+        """Where this kernel's notebook is, by the documented order of places to look."""
+        from ccmagic.notebook import locate_notebook
+
+        return locate_notebook(self.shell.user_ns if self.shell else {}, self.notebook_path)
 
     @no_var_expand
     @magic_arguments()
@@ -89,13 +115,16 @@ class ClaudeMagics(Magics):
     @argument("--disallow", action="append", help="Tools never allowed (A,B or repeat).")
     @argument("--permission-mode", choices=PERMISSION_MODES, help="Claude Code permission mode.")
     @argument("--thinking", action="store_true", help="Show the model's thinking.")
+    @argument("--tag", action="append", help="Tag the session (repeat for several).")
     @line_cell_magic
     def claude(self, line: str, cell: str | None = None) -> None:
         """Ask Claude in a cell; the conversation of each --session lives on across cells.
 
         As a line magic: ``%claude sessions`` lists this kernel's sessions; ``%claude new
         [--session NAME]`` starts that conversation afresh; ``%claude close [--session NAME |
-        --all]`` ends its Claude Code process (the conversation resumes on next use).
+        --all]`` ends its Claude Code process (the conversation resumes on next use);
+        ``%claude fork --session NAME --as NEW`` branches it; ``%claude resume SESSION_ID
+        [--session NAME]`` continues a session started elsewhere.
         """
         __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
         if cell is None:
@@ -131,10 +160,11 @@ class ClaudeMagics(Magics):
         from ccmagic.session import failure_of
 
         name = args.session or self.default_session
-        session, notices = self.registry.get(name, self._options(args))
+        tags = split_tools(args.tag)
+        session, notices = self.registry.get(name, self._options(args), tags)
         view = self._view(name, session.session_id, notices, args.thinking)
         record = session.query(prompt, view.handle, cell_id=self._cell_id())
-        view.finish(record)
+        view.finish(record, self.registry.refresh())
         if session.last_interrupted:
             raise KeyboardInterrupt("Claude's answer was interrupted; the partial answer is kept.")
         failure = failure_of(record, self.cli_path)
@@ -188,6 +218,20 @@ class ClaudeMagics(Magics):
                 done = self.registry.close(name)
                 state = "closed; it resumes on next use" if done else "was not running"
                 print(f"Session {name}: {state}.")
+        elif command == "fork":
+            args = parse_argstring(_fork_args, rest)
+            options = self._options(parse_argstring(self.claude, ""))
+            branch = self.registry.fork(args.session, args.new_name, options)
+            print(
+                f"Session {args.new_name}: a branch of {args.session} "
+                f"(new id {branch.session_id}); its next cell continues from there."
+            )
+        elif command == "resume":
+            args = parse_argstring(_resume_args, rest)
+            name = args.session or self.default_session
+            options = self._options(parse_argstring(self.claude, ""))
+            self.registry.bind(name, args.session_id, options)
+            print(f"Session {name}: now continues Claude Code session {args.session_id}.")
         else:
             given = f"'{command}'" if command else "nothing"
             raise UsageError(

@@ -1,16 +1,42 @@
-"""The kernel's named conversations: one live session per name, all on one loop thread."""
+"""The kernel's named conversations, and where each one continues from.
+
+A name the kernel has not used yet continues the conversation the notebook's sidecar records
+for it; failing that, the session id saved in the notebook's outputs (its transcript is copied
+into the sidecar from this machine's Claude Code); failing that, a new conversation, recorded
+in the sidecar before its first prompt is sent. Each turn is written to the sidecar as soon as
+it ends; a turn that cannot be written stays in memory and is written with the next one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ccmagic.errors import SidecarError
+from ccmagic.loop import shared_loop
+from ccmagic.notebook import local_transcript_exists, saved_session_ids
 from ccmagic.options import SessionOptions
 from ccmagic.session import BlockingSession
+from ccmagic.sidecar import SidecarState, SidecarStore, now_iso, open_sidecar
+from ccmagic.turns import TurnRecord
 
 
 class SessionRegistry:
-    """Finds or starts the session of a name, and applies changed options to it."""
+    """Finds, starts, continues, forks and binds the sessions of one notebook's kernel."""
 
-    def __init__(self) -> None:
+    def __init__(self, locate: Callable[[], Path]) -> None:
+        self.locate = locate
+        self.loop = shared_loop()
         self._sessions: dict[str, BlockingSession] = {}
+        self._fresh: set[str] = set()
+        self._pending: list[dict[str, Any]] = []
+        self._warnings: list[str] = []
+        self.notebook = locate()
+        self.sidecar, warning = open_sidecar(self.notebook)
+        self.store = SidecarStore(self.sidecar)
+        if warning:
+            self._warnings.append(warning)
 
     def __contains__(self, name: str) -> bool:
         return name in self._sessions
@@ -18,27 +44,140 @@ class SessionRegistry:
     def items(self) -> list[tuple[str, BlockingSession]]:
         return list(self._sessions.items())
 
-    def get(self, name: str, options: SessionOptions) -> tuple[BlockingSession, list[str]]:
-        """The session called ``name``, and notices about what had to change to serve it."""
-        notices: list[str] = []
+    # -- the sidecar -------------------------------------------------------------------------
+    def refresh(self) -> list[str]:
+        """Look again for the notebook and its sidecar (renamed, repaired); return warnings."""
+        self.notebook = self.locate()
+        self.sidecar, warning = open_sidecar(self.notebook)
+        self.store.sidecar = self.sidecar
+        warnings, self._warnings = self._warnings, []
+        if warning:
+            warnings.append(warning)
+        return warnings
+
+    def state(self) -> SidecarState:
+        try:
+            return self.sidecar.state()
+        except SidecarError as problem:
+            self._warnings.append(problem.message)
+            return SidecarState()
+
+    def _write(self, *events: dict[str, Any]) -> None:
+        """Append events after any that are waiting; keep them all if the write fails."""
+        self._pending.extend(events)
+        try:
+            self.sidecar.append(*self._pending)
+        except (OSError, SidecarError) as problem:
+            why = problem.message if isinstance(problem, SidecarError) else str(problem)
+            self._warnings.append(
+                f"Could not write {self.sidecar.path.name} ({why}); {len(self._pending)} "
+                "event(s) are kept in memory and written as soon as it works again."
+            )
+        else:
+            self._pending.clear()
+
+    def _record_turn(self, record: TurnRecord) -> None:
+        self._write({"event": "turn"} | record.to_dict())
+
+    def _session_event(self, session: BlockingSession, reason: str, **extra: Any) -> None:
+        self._write(
+            {
+                "event": "session",
+                "session": session.session.name,
+                "session_id": session.session_id,
+                "reason": reason,
+                "options": session.session.options.to_record(),
+                "at": now_iso(),
+            }
+            | extra
+        )
+
+    # -- finding sessions --------------------------------------------------------------------
+    def get(
+        self, name: str, options: SessionOptions, tags: tuple[str, ...] = ()
+    ) -> tuple[BlockingSession, list[str]]:
+        """The session called ``name`` and what to tell the user about it."""
+        notices = self.refresh()
         session = self._sessions.get(name)
         if session is None:
-            session = BlockingSession(options, name=name)
-            self._sessions[name] = session
+            session = self._open(name, options, notices)
         elif session.session.options != options:
             session.session.options = options
             if session.session.connected:
                 session.close()
                 notices.append(f"Options changed: resuming session {name} with the new ones.")
+        if tags:
+            self._write({"event": "tags", "session": name, "session_id": session.session_id,
+                         "tags": sorted(set(tags))})
         return session, notices
 
+    def _open(self, name: str, options: SessionOptions, notices: list[str]) -> BlockingSession:
+        conversation = None if name in self._fresh else self.state().conversation(name)
+        if conversation is not None:
+            started = bool(conversation.turns) and self._has_transcript(conversation.session_id)
+            parent_turns = self._last_turn(conversation.parent)
+            session = self._make(
+                options,
+                name=name,
+                resume=conversation.session_id if started else None,
+                session_id=None if started else conversation.session_id,
+                fork_from=None if started else conversation.parent,
+                first_turn=1 if started else parent_turns + 1,
+                history=conversation.turns if started else [],
+                restored_total=conversation.last_reported_total,
+            )
+            if started:
+                notices.append(f"Continuing session {name} (turn {session.session.next_turn}).")
+            return session
+        saved = None if name in self._fresh else saved_session_ids(self.notebook).get(name)
+        if saved is not None:
+            self._import(saved)
+            session = self._make(options, name=name, resume=saved)
+            self._session_event(session, "notebook")
+            notices.append(
+                f"Continuing session {name} from the id saved in the notebook's outputs "
+                f"({saved}); the sidecar had no record of it."
+            )
+            return session
+        reason = "new" if name in self._fresh else "start"
+        self._fresh.discard(name)
+        session = self._make(options, name=name)
+        self._session_event(session, reason)
+        return session
+
+    def _make(self, options: SessionOptions, **kwargs: Any) -> BlockingSession:
+        session = BlockingSession(options, loop=self.loop, session_store=self.store, **kwargs)
+        session.session.on_record.append(self._record_turn)
+        self._sessions[kwargs["name"]] = session
+        return session
+
+    def _has_transcript(self, session_id: str) -> bool:
+        return local_transcript_exists(session_id) or self.sidecar.has_transcript(session_id)
+
+    def _last_turn(self, session_id: str | None) -> int:
+        conversation = self.state().conversations.get(session_id or "")
+        return conversation.turns[-1].turn if conversation and conversation.turns else 0
+
+    def _import(self, session_id: str) -> None:
+        """Copy this machine's transcript of ``session_id`` into the sidecar, if it has one."""
+        if local_transcript_exists(session_id) and not self.sidecar.has_transcript(session_id):
+            from claude_agent_sdk import import_session_to_store
+
+            self.loop.run(import_session_to_store(session_id, self.store))
+
+    # -- subcommands -------------------------------------------------------------------------
     def new(self, name: str) -> str | None:
-        """Forget the live conversation of ``name``; returns the id it had, if any."""
+        """Start ``name`` afresh; the old conversation stays in the sidecar. Returns its id."""
+        self.refresh()
         session = self._sessions.pop(name, None)
-        if session is None:
-            return None
-        session.close()
-        return session.session_id
+        if session is not None:
+            session.close()
+            old: str | None = session.session_id
+        else:
+            conversation = self.state().conversation(name)
+            old = conversation.session_id if conversation else None
+        self._fresh.add(name)
+        return old
 
     def close(self, name: str) -> bool:
         """End the Claude Code process of ``name``; the conversation resumes on next use."""
@@ -47,3 +186,40 @@ class SessionRegistry:
             return False
         session.close()
         return True
+
+    def fork(self, name: str, new_name: str, options: SessionOptions) -> BlockingSession:
+        """Branch ``new_name`` off the current conversation of ``name``."""
+        self.refresh()
+        parent = self._sessions.get(name)
+        if parent is not None:
+            parent_id, turns = parent.session_id, parent.session.next_turn - 1
+        else:
+            conversation = self.state().conversation(name)
+            if conversation is None or not conversation.turns:
+                raise SidecarError(f"Session {name} has no turns to fork from yet.")
+            parent_id = conversation.session_id
+            turns = self._last_turn(parent_id)
+        old = self._sessions.pop(new_name, None)
+        if old is not None:
+            old.close()
+        self._fresh.discard(new_name)
+        session = self._make(options, name=new_name, fork_from=parent_id, first_turn=turns + 1)
+        self._session_event(session, "fork", parent=parent_id)
+        return session
+
+    def bind(self, name: str, session_id: str, options: SessionOptions) -> BlockingSession:
+        """Give ``name`` to a Claude Code session started elsewhere (e.g. in a terminal)."""
+        self.refresh()
+        if not (local_transcript_exists(session_id) or self.sidecar.has_transcript(session_id)):
+            raise SidecarError(
+                f"Claude Code on this machine has no session {session_id}.",
+                "List yours with `claude --resume` in a terminal, or check the id.",
+            )
+        self._import(session_id)
+        old = self._sessions.pop(name, None)
+        if old is not None:
+            old.close()
+        self._fresh.discard(name)
+        session = self._make(options, name=name, resume=session_id)
+        self._session_event(session, "resume")
+        return session

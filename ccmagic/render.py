@@ -148,8 +148,9 @@ class NotebookTurnView:
         if self.stream and time.monotonic() - self._last >= self.interval:
             self._show(None)
 
-    def finish(self, record: TurnRecord) -> None:
+    def finish(self, record: TurnRecord, warnings: list[str] | None = None) -> None:
         self.metadata["ccmagic"].update(session_id=record.session_id, turn=record.turn)
+        self.content.notices.extend(f"⚠ {w}" for w in warnings or [])
         self._show(footer(record))
 
     def _show(self, foot: str | None) -> None:
@@ -186,6 +187,8 @@ class TerminalTurnView:
             self.out.write(event.text)
         self.out.flush()
 
-    def finish(self, record: TurnRecord) -> None:
+    def finish(self, record: TurnRecord, warnings: list[str] | None = None) -> None:
         self.out.write("\n── " + footer(record) + "\n")
+        for warning in warnings or []:
+            self.out.write(f"⚠ {warning}\n")
         self.out.flush()

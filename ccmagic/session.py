@@ -97,7 +97,8 @@ class Session:
     """A conversation with Claude: ``async with Session(options) as s: r = await s.query(...)``.
 
     ``session_id`` pre-assigns the id of a new conversation; ``resume`` continues an existing one
-    (its earlier records may be passed as ``history`` so turn numbers and costs carry on).
+    (its earlier records may be passed as ``history`` so turn numbers and costs carry on);
+    ``fork_from`` branches a new conversation off another, numbering on from ``first_turn``.
     ``on_record`` hooks are called with each finished turn before the next prompt is sent.
     """
 
@@ -108,6 +109,8 @@ class Session:
         name: str = "default",
         session_id: str | None = None,
         resume: str | None = None,
+        fork_from: str | None = None,
+        first_turn: int = 1,
         history: list[TurnRecord] | None = None,
         session_store: Any = None,
         restored_total: float | None = None,
@@ -116,6 +119,8 @@ class Session:
         self.name = name
         self.session_id = resume or session_id or str(uuid.uuid4())
         self.turns: list[TurnRecord] = list(history or [])
+        self.fork_from = fork_from
+        self._first_turn = first_turn
         self.session_store = session_store
         self.on_record: list[RecordHook] = []
         self._exists = resume is not None
@@ -141,7 +146,7 @@ class Session:
 
     @property
     def next_turn(self) -> int:
-        return len(self.turns) + 1
+        return self.turns[-1].turn + 1 if self.turns else self._first_turn
 
     @property
     def total_cost_usd(self) -> float:
@@ -159,13 +164,17 @@ class Session:
         """Start the Claude Code process: a new session, or a resume of this one."""
         from claude_agent_sdk import ClaudeSDKClient, CLIConnectionError, CLINotFoundError
 
-        resume = self.session_id if self._exists else None
         extra: dict[str, Any] = {"stderr": self._stderr.append}
         if self.session_store is not None:
             extra["session_store"] = self.session_store
-        options = self.options.to_sdk(
-            session_id=None if resume else self.session_id, resume=resume, **extra
-        )
+        if self._exists:
+            options = self.options.to_sdk(resume=self.session_id, **extra)
+        elif self.fork_from:
+            options = self.options.to_sdk(
+                resume=self.fork_from, fork=True, session_id=self.session_id, **extra
+            )
+        else:
+            options = self.options.to_sdk(session_id=self.session_id, **extra)
         client = ClaudeSDKClient(options)
         tried = self.options.cli_path or str(bundled_cli_path())
         try:
@@ -240,7 +249,7 @@ class Session:
                 self._task = None
             if not record.duration_ms:
                 record.duration_ms = int((time.monotonic() - started) * 1000)
-            self._exists = True
+            self._exists = self._exists or not _never_started(record)
             self.turns.append(record)
             for hook in self.on_record:
                 hook(record)
@@ -300,7 +309,13 @@ class Session:
                 elif isinstance(message, ResultMessage):
                     result = message
         except ClaudeSDKError as exc:
-            record.error = f"The Claude Code process failed: {_first_line(exc)}"
+            if "No conversation found" in str(exc):
+                record.error = (
+                    f"Claude Code has no transcript of session {self.session_id} here, "
+                    "and the sidecar holds none either."
+                )
+            else:
+                record.error = f"The Claude Code process failed: {_first_line(exc)}"
         record.response = "\n\n".join(texts) if texts else "".join(streamed)
         if result is not None:
             self._apply_result(record, result)
@@ -348,6 +363,11 @@ class Session:
         return self._restored_total
 
 
+def _never_started(record: TurnRecord) -> bool:
+    """Whether the CLI refused the turn before starting a transcript of it."""
+    return record.is_error and not record.response and record.input_tokens == 0
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -359,6 +379,11 @@ def failure_of(record: TurnRecord, cli_path: str | None = None) -> TurnFailed | 
         return None
     message = record.error or "The turn failed."
     hint = login_hint(cli_path) if "not logged in" in message else ""
+    if "no transcript" in message:
+        hint = (
+            f"Restore the notebook's .claude.json sidecar, or run `%claude new --session "
+            f"{record.session}` to start a new conversation under this name."
+        )
     if not hint and record.error_status:
         hint = "The session is still usable: run the cell again when the API is back."
     return TurnFailed(message, hint)

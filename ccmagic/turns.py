@@ -24,10 +24,12 @@ TOOL_INPUT_KEYS = {
 }
 
 
-def shorten(text: str, limit: int = 80) -> str:
-    """One line of at most ``limit`` characters."""
+def shorten(text: str, limit: int = 80, keep_end: bool = False) -> str:
+    """One line of at most ``limit`` characters; ``keep_end`` cuts the start instead (paths)."""
     line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    if len(line) <= limit:
+        return line
+    return "…" + line[1 - limit :] if keep_end else line[: limit - 1] + "…"
 
 
 @dataclass
@@ -46,7 +48,8 @@ class ToolCall:
         value = tool_input.get(key) if key else None
         if value is None:
             value = next((v for v in tool_input.values() if isinstance(v, str)), "")
-        return cls(name=name, summary=shorten(str(value)), id=tool_id)
+        is_path = bool(key) and str(key).endswith("_path")
+        return cls(name=name, summary=shorten(str(value), keep_end=is_path), id=tool_id)
 
     def fold_result(self, content: Any, is_error: bool | None) -> None:
         """Keep a one-line digest of the tool's result, not the result itself."""

@@ -35,6 +35,7 @@ def claude_env(
     env = fake_api.env() | {"HOME": str(home), "CLAUDE_CODE_MAX_RETRIES": "2"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path)  # the fallback sidecar lands in the working directory
     monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
     monkeypatch.delenv("CLAUDE_CODE_OAUTH_TOKEN", raising=False)
     return env

@@ -58,6 +58,8 @@ def test_tool_call_digest() -> None:
     failed.fold_result([{"type": "text", "text": "no such file"}], True)
     assert failed.result == "error: no such file"
     assert ToolCall.from_block("Custom", {"n": 3, "q": "why"}).summary == "why"
+    deep = ToolCall.from_block("Read", {"file_path": "/very" * 30 + "/sales.csv"})
+    assert deep.summary.startswith("…") and deep.summary.endswith("/sales.csv")
 
 
 def test_turn_record_round_trips_through_json_dicts() -> None:
