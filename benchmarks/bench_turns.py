@@ -10,7 +10,6 @@ and the time of ``%load_ext ccmagic``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import subprocess
 import sys
 import time
@@ -46,8 +45,11 @@ async def fresh_process_turn(session_id: str, prompt: str) -> None:
 
 def load_ext_seconds(runs: int) -> list[float]:
     return [
-        float(subprocess.run([sys.executable, "-c", LOAD_EXT], capture_output=True, text=True,
-                             check=True).stdout.split()[-1])
+        float(
+            subprocess.run(
+                [sys.executable, "-c", LOAD_EXT], capture_output=True, text=True, check=True
+            ).stdout.split()[-1]
+        )
         for _ in range(runs)
     ]
 
@@ -67,6 +69,7 @@ def main() -> None:
         client = NotebookClient(nb, timeout=60, kernel_name="python3")
         ours, direct, fresh = [], [], []
         with client.setup_kernel():
+
             def cell(source: str) -> float:
                 nb.cells.append(nbformat.v4.new_code_cell(source))
                 started = time.perf_counter()

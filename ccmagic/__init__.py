@@ -9,11 +9,20 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["BlockingSession", "Session", "SessionOptions", "TurnRecord", "__version__"]
+__all__ = [
+    "BlockingSession",
+    "Session",
+    "SessionOptions",
+    "TurnRecord",
+    "__version__",
+    "history",
+    "sessions",
+]
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
+    from ccmagic.frames import history, sessions
     from ccmagic.options import SessionOptions
     from ccmagic.session import BlockingSession, Session
     from ccmagic.turns import TurnRecord
@@ -23,6 +32,8 @@ _LAZY = {
     "BlockingSession": "ccmagic.session",
     "SessionOptions": "ccmagic.options",
     "TurnRecord": "ccmagic.turns",
+    "history": "ccmagic.frames",
+    "sessions": "ccmagic.frames",
 }
 
 

@@ -86,6 +86,13 @@ class ClaudeMagics(Magics):
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell, **kwargs)
         self._registry: Any = None
+        self._cell_id: str | None = None
+        if shell is not None:
+            shell.events.register("pre_run_cell", self._remember_cell)
+
+    def _remember_cell(self, info: Any) -> None:
+        """Keep the id of the cell about to run (JupyterLab and VS Code send one)."""
+        self._cell_id = getattr(info, "cell_id", None)
 
     @property
     def registry(self) -> Any:
@@ -163,7 +170,7 @@ class ClaudeMagics(Magics):
         tags = split_tools(args.tag)
         session, notices = self.registry.get(name, self._options(args), tags)
         view = self._view(name, session.session_id, notices, args.thinking)
-        record = session.query(prompt, view.handle, cell_id=self._cell_id())
+        record = session.query(prompt, view.handle, cell_id=self._cell_id)
         view.finish(record, self.registry.refresh())
         if session.last_interrupted:
             raise KeyboardInterrupt("Claude's answer was interrupted; the partial answer is kept.")
@@ -185,16 +192,6 @@ class ClaudeMagics(Magics):
             interval=self.update_interval,
             show_thinking=show_thinking,
         )
-
-    def _cell_id(self) -> str | None:
-        """The id of the running cell, when the frontend sent one (JupyterLab, nbclient)."""
-        kernel = getattr(self.shell, "kernel", None)
-        try:
-            parent = kernel.get_parent() if kernel is not None else {}
-        except Exception:  # noqa: BLE001 - older kernels have no get_parent
-            return None
-        cell_id = (parent or {}).get("metadata", {}).get("cellId")
-        return str(cell_id) if cell_id else None
 
     # -- line subcommands --------------------------------------------------------------------
     def _subcommand(self, line: str) -> None:

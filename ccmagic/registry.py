@@ -19,7 +19,7 @@ from ccmagic.notebook import local_transcript_exists, saved_session_ids
 from ccmagic.options import SessionOptions
 from ccmagic.session import BlockingSession
 from ccmagic.sidecar import SidecarState, SidecarStore, now_iso, open_sidecar
-from ccmagic.turns import TurnRecord
+from ccmagic.turns import TurnRecord, known_totals
 
 
 class SessionRegistry:
@@ -107,8 +107,14 @@ class SessionRegistry:
                 session.close()
                 notices.append(f"Options changed: resuming session {name} with the new ones.")
         if tags:
-            self._write({"event": "tags", "session": name, "session_id": session.session_id,
-                         "tags": sorted(set(tags))})
+            self._write(
+                {
+                    "event": "tags",
+                    "session": name,
+                    "session_id": session.session_id,
+                    "tags": sorted(set(tags)),
+                }
+            )
         return session, notices
 
     def _open(self, name: str, options: SessionOptions, notices: list[str]) -> BlockingSession:
@@ -124,13 +130,20 @@ class SessionRegistry:
                 fork_from=None if started else conversation.parent,
                 first_turn=1 if started else parent_turns + 1,
                 history=conversation.turns if started else [],
-                restored_total=conversation.last_reported_total,
+                known_totals=self._lineage_totals(conversation.session_id),
             )
             if started:
                 notices.append(f"Continuing session {name} (turn {session.session.next_turn}).")
             return session
         saved = None if name in self._fresh else saved_session_ids(self.notebook).get(name)
         if saved is not None:
+            if not self._has_transcript(saved):
+                raise SidecarError(
+                    f"The notebook's outputs name session {saved} for {name}, but neither a "
+                    "sidecar nor Claude Code on this machine has its transcript.",
+                    f"Restore {self.sidecar.path.name} from version control, or run "
+                    f"`%claude new --session {name}` to start a new conversation.",
+                )
             self._import(saved)
             session = self._make(options, name=name, resume=saved)
             self._session_event(session, "notebook")
@@ -153,6 +166,18 @@ class SessionRegistry:
 
     def _has_transcript(self, session_id: str) -> bool:
         return local_transcript_exists(session_id) or self.sidecar.has_transcript(session_id)
+
+    def _lineage_totals(self, session_id: str) -> dict[int, float]:
+        """Running totals reported in a conversation and the ones it was forked from."""
+        state = self.state()
+        totals: dict[int, float] = {}
+        seen: set[str] = set()
+        conversation = state.conversations.get(session_id)
+        while conversation is not None and conversation.session_id not in seen:
+            seen.add(conversation.session_id)
+            totals = known_totals(conversation.turns) | totals
+            conversation = state.conversations.get(conversation.parent or "")
+        return totals
 
     def _last_turn(self, session_id: str | None) -> int:
         conversation = self.state().conversations.get(session_id or "")
@@ -193,17 +218,25 @@ class SessionRegistry:
         parent = self._sessions.get(name)
         if parent is not None:
             parent_id, turns = parent.session_id, parent.session.next_turn - 1
+            parent_totals = parent.session.known_totals | self._lineage_totals(parent_id)
         else:
             conversation = self.state().conversation(name)
             if conversation is None or not conversation.turns:
                 raise SidecarError(f"Session {name} has no turns to fork from yet.")
             parent_id = conversation.session_id
             turns = self._last_turn(parent_id)
+            parent_totals = self._lineage_totals(parent_id)
         old = self._sessions.pop(new_name, None)
         if old is not None:
             old.close()
         self._fresh.discard(new_name)
-        session = self._make(options, name=new_name, fork_from=parent_id, first_turn=turns + 1)
+        session = self._make(
+            options,
+            name=new_name,
+            fork_from=parent_id,
+            first_turn=turns + 1,
+            known_totals=parent_totals,  # a fork may restore its parent's running totals
+        )
         self._session_event(session, "fork", parent=parent_id)
         return session
 

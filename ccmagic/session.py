@@ -32,7 +32,7 @@ from ccmagic.events import (
 )
 from ccmagic.loop import LoopThread, shared_loop, wait_interruptibly
 from ccmagic.options import SessionOptions
-from ccmagic.turns import CostMeter, ToolCall, TurnRecord
+from ccmagic.turns import CostMeter, ToolCall, TurnRecord, known_totals, model_usage_tokens
 
 if TYPE_CHECKING:
     from claude_agent_sdk import ClaudeSDKClient, ResultMessage
@@ -113,7 +113,7 @@ class Session:
         first_turn: int = 1,
         history: list[TurnRecord] | None = None,
         session_store: Any = None,
-        restored_total: float | None = None,
+        known_totals: dict[int, float] | None = None,
     ) -> None:
         self.options = options or SessionOptions()
         self.name = name
@@ -124,7 +124,7 @@ class Session:
         self.session_store = session_store
         self.on_record: list[RecordHook] = []
         self._exists = resume is not None
-        self._restored_total = restored_total
+        self._known_totals = dict(known_totals or {})
         self._client: ClaudeSDKClient | None = None
         self._meter = CostMeter()
         self._lock = asyncio.Lock()
@@ -162,7 +162,7 @@ class Session:
 
     async def connect(self, emit: EventHandler | None = None) -> None:
         """Start the Claude Code process: a new session, or a resume of this one."""
-        from claude_agent_sdk import ClaudeSDKClient, CLIConnectionError, CLINotFoundError
+        from claude_agent_sdk import ClaudeSDKClient, ClaudeSDKError, CLINotFoundError
 
         extra: dict[str, Any] = {"stderr": self._stderr.append}
         if self.session_store is not None:
@@ -185,7 +185,19 @@ class Session:
                 "Reinstall claude-agent-sdk (it bundles the CLI), or point "
                 "%config ClaudeMagics.cli_path at a working `claude`.",
             ) from exc
-        except (CLIConnectionError, OSError) as exc:
+        except ClaudeSDKError as exc:
+            if "No conversation found" in str(exc):
+                raise TurnFailed(
+                    f"Claude Code has no transcript of session {self.session_id} here, "
+                    "and the sidecar holds none either.",
+                    f"Restore the notebook's .claude.json sidecar, or run `%claude new "
+                    f"--session {self.name}` to start a new conversation under this name.",
+                ) from None
+            raise ClaudeUnavailable(
+                f"Claude Code at {tried} stopped while starting: {_first_line(exc)}",
+                "Run the cell again; if it keeps failing, check the CLI in a terminal.",
+            ) from exc
+        except OSError as exc:
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ClaudeUnavailable(
                 f"Could not start the Claude Code CLI at {tried}: {detail}",
@@ -196,7 +208,7 @@ class Session:
             emit(Notice(f"Claude Code had stopped; reconnected by resuming {self.session_id}."))
         self._client = client
         self._connected_once = True
-        self._meter = CostMeter(restored_total=self._last_reported_total())
+        self._meter = CostMeter(known=self.known_totals)
 
     async def close(self) -> None:
         """Disconnect, ending the Claude Code process; the conversation can be resumed later."""
@@ -346,6 +358,7 @@ class Session:
         record.cache_creation_tokens = int(usage.get("cache_creation_input_tokens") or 0)
         record.duration_ms = result.duration_ms
         record.reported_total_usd = result.total_cost_usd
+        record.reported_tokens = model_usage_tokens(result.model_usage) or None
         record.cost_usd = self._meter.turn_cost(result.total_cost_usd, usage, result.model_usage)
         if not record.model and result.model_usage:
             record.model = next(iter(result.model_usage))
@@ -356,11 +369,10 @@ class Session:
             record.error_status = result.api_error_status
             record.error, _ = describe_failure(result)
 
-    def _last_reported_total(self) -> float | None:
-        for record in reversed(self.turns):
-            if record.session_id == self.session_id and record.reported_total_usd is not None:
-                return record.reported_total_usd
-        return self._restored_total
+    @property
+    def known_totals(self) -> dict[int, float]:
+        """Running totals the CLI reported in this conversation (and those it came from)."""
+        return self._known_totals | known_totals(self.turns)
 
 
 def _never_started(record: TurnRecord) -> bool:

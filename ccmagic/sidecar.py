@@ -211,13 +211,6 @@ class Conversation:
     started_at: str = ""
     turns: list[TurnRecord] = field(default_factory=list)
 
-    @property
-    def last_reported_total(self) -> float | None:
-        for turn in reversed(self.turns):
-            if turn.reported_total_usd is not None:
-                return turn.reported_total_usd
-        return None
-
 
 @dataclass
 class SidecarState:

@@ -75,8 +75,9 @@ class TurnRecord:
     """Everything recorded about one prompt and its answer; JSON-safe through :meth:`to_dict`.
 
     ``cost_usd`` is this turn's own cost, or ``None`` when the CLI reported none or it could not
-    be told apart from earlier turns. ``reported_total_usd`` is the CLI's raw running total, kept
-    so that a later process of the same conversation can be measured from it.
+    be told apart from earlier turns. ``reported_total_usd`` and ``reported_tokens`` are the CLI
+    process's running totals after the turn, kept so that a later process that restores them
+    can be measured from the right point (see :class:`CostMeter`).
     """
 
     session: str
@@ -88,6 +89,7 @@ class TurnRecord:
     tool_calls: list[ToolCall] = field(default_factory=list)
     cost_usd: float | None = None
     reported_total_usd: float | None = None
+    reported_tokens: int | None = None
     input_tokens: int = 0
     output_tokens: int = 0
     cache_read_tokens: int = 0
@@ -150,20 +152,29 @@ def model_usage_tokens(model_usage: dict[str, Any] | None) -> int:
     return total
 
 
+def known_totals(turns: list[TurnRecord]) -> dict[int, float]:
+    """Running totals the CLI reported after these turns, keyed by its running token count."""
+    return {
+        t.reported_tokens: t.reported_total_usd
+        for t in turns
+        if t.reported_tokens is not None and t.reported_total_usd is not None
+    }
+
+
 @dataclass
 class CostMeter:
     """Turns the CLI's running ``total_cost_usd`` into each turn's own cost.
 
-    The total is cumulative per CLI process, and a new process either starts from zero (a new
-    session, or a resume from a session store) or restores the total its transcript last held (a
-    local resume or fork). Which one happened shows in ``model_usage``: its token counters are
-    cumulative the same way, so on the first turn of a process they equal that turn's own tokens
-    only when nothing was restored. A restored total is measured from ``restored_total``, the
-    last total an earlier process reported for the conversation; without one the turn's cost is
+    The total is cumulative per CLI process. A new process starts from zero, or, on a resume or
+    fork, from whatever total its transcript last recorded -- which can lag the newest turn.
+    ``model_usage`` counts tokens cumulatively the same way, so on a process's first turn its
+    count less the turn's own ``usage`` is the restored token count. That count names the
+    earlier turn whose totals were restored (``known``: running tokens -> running total), and
+    its total is the baseline. A restored state that matches no known turn makes the cost
     unknown rather than guessed.
     """
 
-    restored_total: float | None = None
+    known: dict[int, float] = field(default_factory=dict)
     _baseline: float | None = None
 
     def turn_cost(
@@ -176,8 +187,8 @@ class CostMeter:
             return None
         baseline = self._baseline
         if baseline is None:
-            fresh = model_usage is None or model_usage_tokens(model_usage) <= usage_tokens(usage)
-            baseline = 0.0 if fresh else self.restored_total
+            restored = model_usage_tokens(model_usage) - usage_tokens(usage) if model_usage else 0
+            baseline = 0.0 if restored <= 0 else self.known.get(restored)
         self._baseline = total
         if baseline is None or total < baseline:
             return None

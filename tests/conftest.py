@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -49,11 +50,15 @@ def closed_port() -> int:
 
 
 class KernelNotebook:
-    """A notebook run cell by cell in a real ipykernel through nbclient, like a frontend."""
+    """A notebook run cell by cell in a real ipykernel through nbclient, like a frontend.
+
+    The kernel is told its notebook's path as Jupyter Server tells it (``JPY_SESSION_NAME``);
+    an existing notebook file is opened with its saved outputs, as on reopening it.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.nb = nbformat.v4.new_notebook()
+        self.nb = nbformat.read(path, 4) if path.exists() else nbformat.v4.new_notebook()
         self.client = NotebookClient(
             self.nb,
             timeout=120,
@@ -64,7 +69,8 @@ class KernelNotebook:
         self._context: Any = None
 
     def start(self) -> KernelNotebook:
-        self._context = self.client.setup_kernel(env=dict(os.environ))
+        env = dict(os.environ, JPY_SESSION_NAME=str(self.path))
+        self._context = self.client.setup_kernel(env=env)
         self._context.__enter__()
         return self
 
@@ -90,6 +96,10 @@ class KernelNotebook:
 
     def save(self) -> None:
         nbformat.write(self.nb, self.path)
+
+    def kill(self) -> None:
+        """SIGKILL the kernel process, as the OOM killer or a crash would."""
+        os.kill(self.client.km.provisioner.process.pid, signal.SIGKILL)
 
 
 def text_of(cell: Any) -> str:

@@ -96,6 +96,17 @@ def test_terminal_shell_prints_the_answer_and_a_footer(
     assert "term: closed" in closed.stdout
 
 
+def test_the_frontends_cell_id_is_recorded(
+    ip, fake_api: FakeAnthropicAPI, claude_env: dict[str, str]
+) -> None:
+    import ccmagic
+
+    with capture_output():
+        ip.run_cell("%%claude --session cells\nhello", cell_id="cell-1234")
+    frame = ccmagic.history("cells")
+    assert list(frame["cell_id"]) == ["cell-1234"]
+
+
 def test_load_ext_stays_light() -> None:
     code = (
         "import sys\n"

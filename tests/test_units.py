@@ -29,24 +29,26 @@ def test_cost_meter_takes_differences_of_a_running_total() -> None:
     assert costs == [0.000228, 0.000228, 0.000228]
 
 
-def test_cost_meter_measures_a_restored_total_from_the_last_one_reported() -> None:
-    meter = CostMeter(restored_total=0.0016)
-    # a local resume restored 0.0016 (and 240 tokens) before this turn's 120 tokens
+def test_cost_meter_measures_a_restored_total_from_the_turn_it_came_from() -> None:
+    # earlier turns reported (120 tokens, $0.0008), (240, $0.0016), (360, $0.0024)
+    known = {120: 0.0008, 240: 0.0016, 360: 0.0024}
+    meter = CostMeter(known=known)
+    # a resume restored the state after turn 2 (it can lag the newest turn), then one turn
     assert meter.turn_cost(0.0024, usage(100, 20), model_usage(300, 60, 0.0024)) == 0.0008
     assert meter.turn_cost(0.0032, usage(100, 20), model_usage(400, 80, 0.0032)) == 0.0008
 
 
-def test_cost_meter_sees_a_fresh_counter_despite_a_known_earlier_total() -> None:
-    meter = CostMeter(restored_total=0.0016)  # a store resume starts again from zero
+def test_cost_meter_sees_a_fresh_counter_despite_known_totals() -> None:
+    meter = CostMeter(known={120: 0.0008, 240: 0.0016})  # a process that restored nothing
     assert meter.turn_cost(0.0008, usage(100, 20), model_usage(100, 20, 0.0008)) == 0.0008
 
 
 def test_cost_meter_says_unknown_rather_than_guessing() -> None:
     assert CostMeter().turn_cost(None, usage(1, 1), None) is None
-    restored_without_history = CostMeter(restored_total=None)
-    assert restored_without_history.turn_cost(0.5, usage(1, 1), model_usage(9, 9, 0.5)) is None
+    unmatched = CostMeter(known={999: 1.0})
+    assert unmatched.turn_cost(0.5, usage(1, 1), model_usage(9, 9, 0.5)) is None
     # ...but the next turn of that process is measured again
-    assert restored_without_history.turn_cost(0.6, usage(1, 1), model_usage(10, 10, 0.6)) == 0.1
+    assert unmatched.turn_cost(0.6, usage(1, 1), model_usage(10, 10, 0.6)) == 0.1
 
 
 def test_tool_call_digest() -> None:

@@ -1,0 +1,137 @@
+"""``ccmagic.history()`` and ``ccmagic.sessions()``: a notebook's sidecar as pandas frames.
+
+They read the sidecar file (and its recovery file, when turns went there), so they work in any
+Python process, with or without a live kernel session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ccmagic.errors import SidecarError
+from ccmagic.sidecar import RECOVERY_SUFFIX, SUFFIX, Sidecar, SidecarState
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+HISTORY_COLUMNS = [
+    "session", "session_id", "turn", "prompt", "response", "cost_usd", "input_tokens",
+    "output_tokens", "cache_read_tokens", "cache_creation_tokens", "duration_ms", "model",
+    "started_at", "is_error", "interrupted", "tools", "error", "cell_id",
+]  # fmt: skip
+
+
+def sidecars_for(notebook: str | Path | None = None) -> list[Sidecar]:
+    """The sidecar of ``notebook`` (an .ipynb or a .claude.json) and its recovery file.
+
+    With no notebook: the one this kernel's ``%%claude`` cells use, else the fallback sidecar
+    in the working directory.
+    """
+    if notebook is None:
+        notebook = _current_notebook()
+    path = Path(notebook)
+    stem = path.name.removesuffix(SUFFIX).removesuffix(".ipynb")
+    found = [Sidecar(path.with_name(stem + suffix)) for suffix in (SUFFIX, RECOVERY_SUFFIX)]
+    return [car for car in found if car.path.exists()] or found[:1]
+
+
+def _current_notebook() -> Path:
+    from ccmagic.notebook import locate_notebook
+
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None:
+        magics = shell.magics_manager.registry.get("ClaudeMagics")
+        if magics is not None:
+            return Path(magics.notebook.path)
+        return locate_notebook(shell.user_ns, None).path
+    return locate_notebook({}, None).path
+
+
+def load_state(notebook: str | Path | None = None) -> SidecarState:
+    """Every readable event of the notebook's sidecar files, folded together."""
+    state = SidecarState()
+    problems = []
+    for car in sidecars_for(notebook):
+        try:
+            for event in car.events(("session", "turn", "tags")):
+                state.apply(event)
+        except SidecarError as problem:
+            problems.append(problem)
+    if problems and not state.conversations:
+        raise problems[0]
+    return state
+
+
+def history(session: str | None = None, notebook: str | Path | None = None) -> pd.DataFrame:
+    """One row per recorded turn, oldest first; ``started_at`` is timezone-aware (UTC)."""
+    import pandas as pd
+
+    state = load_state(notebook)
+    rows: list[dict[str, Any]] = []
+    for conversation in state.conversations.values():
+        if session is not None and conversation.session != session:
+            continue
+        for t in conversation.turns:
+            row = {c: getattr(t, c, None) for c in HISTORY_COLUMNS if c != "tools"}
+            row["session"] = conversation.session
+            row["tools"] = ", ".join(call.name for call in t.tool_calls)
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True, format="ISO8601")
+    frame["cost_usd"] = frame["cost_usd"].astype("Float64")
+    for column in ("turn", "input_tokens", "output_tokens", "cache_read_tokens",
+                   "cache_creation_tokens", "duration_ms"):  # fmt: skip
+        frame[column] = frame[column].astype("Int64")
+    return frame.sort_values(["started_at", "turn"], kind="stable").reset_index(drop=True)
+
+
+def sessions(
+    tags: str | list[str] | None = None, notebook: str | Path | None = None
+) -> pd.DataFrame:
+    """One row per conversation (a name keeps its earlier ones after ``new``), with totals.
+
+    ``cost_usd`` is the sum of the turns' own costs; ``unknown_cost_turns`` counts turns whose
+    cost Claude Code did not report, so a total is never silently short.
+    """
+    import pandas as pd
+
+    wanted = {tags} if isinstance(tags, str) else set(tags or [])
+    state = load_state(notebook)
+    rows = []
+    for conv in state.conversations.values():
+        if wanted and not wanted & set(conv.tags):
+            continue
+        turns = conv.turns
+        costs = [t.cost_usd for t in turns if t.cost_usd is not None]
+        rows.append(
+            {
+                "session": conv.session,
+                "session_id": conv.session_id,
+                "current": state.current.get(conv.session) == conv.session_id,
+                "reason": conv.reason,
+                "parent": conv.parent,
+                "turns": len(turns),
+                "cost_usd": round(sum(costs), 10),
+                "unknown_cost_turns": len(turns) - len(costs),
+                "input_tokens": sum(t.input_tokens for t in turns),
+                "output_tokens": sum(t.output_tokens for t in turns),
+                "first_at": min((t.started_at for t in turns), default=conv.started_at or None),
+                "last_at": max((t.started_at for t in turns), default=conv.started_at or None),
+                "tags": ", ".join(conv.tags),
+                "model": turns[-1].model if turns else conv.options.get("model"),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=[
+        "session", "session_id", "current", "reason", "parent", "turns", "cost_usd",
+        "unknown_cost_turns", "input_tokens", "output_tokens", "first_at", "last_at", "tags",
+        "model",
+    ])  # fmt: skip
+    for column in ("first_at", "last_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    return frame
