@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -12,7 +11,7 @@ from traitlets import Bool, Enum, Float, Integer, List, Unicode
 
 from ccmagic.options import PERMISSION_MODES, SessionOptions, split_tools
 
-SUBCOMMANDS = ("sessions", "new", "close", "fork", "resume")
+SUBCOMMANDS = ("history", "cost", "sessions", "new", "close", "fork", "resume", "demo")
 
 
 @magic_arguments()
@@ -40,6 +39,31 @@ def _fork_args(line: str) -> None:
 @argument("--session", "-s", help="Name to give it (default: the default session).")
 def _resume_args(line: str) -> None:
     """%claude resume SESSION_ID [--session NAME]: continue an outside session under a name."""
+
+
+@magic_arguments()
+@argument("--session", "-s", help="Show one session (default: all of the notebook's).")
+def _history_args(line: str) -> None:
+    """%claude history [--session NAME]: every turn, paged, with the chosen one in full."""
+
+
+@magic_arguments()
+@argument("--by", choices=("session", "day", "model"), default="session", help="Group by.")
+@argument("--no-plot", action="store_true", help="Only the table, without the plot.")
+def _cost_args(line: str) -> None:
+    """%claude cost [--by session|day|model]: cost table with totals, and cumulative cost."""
+
+
+@magic_arguments()
+@argument("--tag", action="append", help="Only sessions with this tag.")
+def _sessions_args(line: str) -> None:
+    """%claude sessions [--tag TAG]: the notebook's sessions, live or not."""
+
+
+@magic_arguments()
+@argument("--auto", action="store_true", help="Only when no API key or login is present.")
+def _demo_args(line: str) -> None:
+    """%claude demo [--auto]: answer from the offline demo model (no network, no key)."""
 
 
 @magics_class
@@ -77,6 +101,9 @@ class ClaudeMagics(Magics):
         config=True
     )
     show_thinking = Bool(False, help="Show the model's thinking above its answer.").tag(config=True)
+    show_badge = Bool(
+        True, help="Show each session's running cost once, updated in place after every turn."
+    ).tag(config=True)
     notebook_path = Unicode(
         None,
         allow_none=True,
@@ -87,6 +114,7 @@ class ClaudeMagics(Magics):
         super().__init__(shell, **kwargs)
         self._registry: Any = None
         self._cell_id: str | None = None
+        self._badges: set[str] = set()
         if shell is not None:
             shell.events.register("pre_run_cell", self._remember_cell)
 
@@ -172,11 +200,33 @@ class ClaudeMagics(Magics):
         view = self._view(name, session.session_id, notices, args.thinking)
         record = session.query(prompt, view.handle, cell_id=self._cell_id)
         view.finish(record, self.registry.refresh())
+        if self.show_badge and getattr(self.shell, "kernel", None) is not None:
+            self._update_badge(session, record)
         if session.last_interrupted:
             raise KeyboardInterrupt("Claude's answer was interrupted; the partial answer is kept.")
         failure = failure_of(record, self.cli_path)
         if failure is not None:
             raise failure
+
+    def _update_badge(self, session: Any, record: Any) -> None:
+        from IPython.display import display, update_display
+
+        from ccmagic.views import badge
+
+        turns = session.turns
+        bundle = badge(
+            record.session,
+            len(turns),
+            sum(t.tokens for t in turns),
+            session.total_cost_usd,
+            record.cost_usd,
+        )
+        display_id = f"ccmagic-badge-{record.session_id}"
+        if display_id in self._badges:
+            update_display(bundle, raw=True, display_id=display_id)
+        else:
+            self._badges.add(display_id)
+            display(bundle, raw=True, display_id=display_id)
 
     def _view(self, name: str, session_id: str, notices: list[str], thinking: bool) -> Any:
         from ccmagic.render import NotebookTurnView, TerminalTurnView
@@ -197,7 +247,12 @@ class ClaudeMagics(Magics):
     def _subcommand(self, line: str) -> None:
         command, _, rest = line.strip().partition(" ")
         if command == "sessions":
-            self._show_sessions()
+            self._show_sessions(parse_argstring(_sessions_args, rest).tag)
+        elif command == "history":
+            self._show_history(parse_argstring(_history_args, rest).session)
+        elif command == "cost":
+            args = parse_argstring(_cost_args, rest)
+            self._show_cost(args.by, plot=not args.no_plot)
         elif command == "new":
             args = parse_argstring(_new_args, rest)
             name = args.session or self.default_session
@@ -215,6 +270,8 @@ class ClaudeMagics(Magics):
                 done = self.registry.close(name)
                 state = "closed; it resumes on next use" if done else "was not running"
                 print(f"Session {name}: {state}.")
+        elif command == "demo":
+            self._demo(parse_argstring(_demo_args, rest).auto)
         elif command == "fork":
             args = parse_argstring(_fork_args, rest)
             options = self._options(parse_argstring(self.claude, ""))
@@ -236,30 +293,67 @@ class ClaudeMagics(Magics):
                 "Use %%claude (two %) to ask Claude in a cell."
             )
 
-    def _show_sessions(self) -> None:
+    def _demo(self, auto: bool) -> None:
+        from ccmagic.demo import has_credentials, start_demo
+
+        if auto and has_credentials():
+            print("Using Claude with your credentials (the demo model was not needed).")
+            return
+        start_demo()
+        if self._registry is not None:
+            for name, _ in self.registry.items():
+                self.registry.close(name)  # reconnect to the demo model on next use
+        print(
+            "Offline demo model: answers are scripted, not written by Claude. "
+            "Restart the kernel to use real Claude."
+        )
+
+    def _frame(self, session: str | None = None) -> Any:
+        import ccmagic
+
+        return ccmagic.history(session, notebook=self.notebook.path)
+
+    def _show_sessions(self, tags: list[str] | None) -> None:
         from IPython.display import display
 
-        rows = [
-            (name, s.session_id, len(s.turns), s.total_cost_usd, s.session.connected)
-            for name, s in self.registry.items()
-        ]
-        if not rows:
-            print("No sessions in this kernel yet: run a %%claude cell.")
+        import ccmagic
+
+        table = ccmagic.sessions(tags=tags, notebook=self.notebook.path)
+        live = {s.session_id for _, s in self.registry.items() if s.session.connected}
+        table.insert(3, "live", table["session_id"].isin(live))
+        if table.empty:
+            print("No sessions recorded for this notebook yet: run a %%claude cell.")
             return
-        header = ("session", "session id", "turns", "cost (USD)", "connected")
-        plain = "\n".join(
-            f"{n:<16} {i}  {t:>5}  ${c:<10.6g} {'yes' if live else 'no'}"
-            for n, i, t, c, live in rows
-        )
-        cells = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-            for row in rows
-        )
-        head = "".join(f"<th>{h}</th>" for h in header)
-        display(
-            {
-                "text/plain": plain,
-                "text/html": f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>",
-            },
-            raw=True,
-        )
+        display(table)
+
+    def _show_history(self, session: str | None) -> None:
+        from IPython.display import display
+
+        from ccmagic.views import HistoryView
+
+        frame = self._frame(session)
+        if frame.empty:
+            print("No turns recorded yet" + (f" for session {session}." if session else "."))
+            return
+        display(HistoryView(frame, session))
+
+    def _show_cost(self, by: str, plot: bool) -> None:
+        from IPython.display import display
+
+        from ccmagic.views import cost_table, plot_cumulative_cost
+
+        frame = self._frame()
+        if frame.empty:
+            print("No turns recorded yet: nothing has cost anything.")
+            return
+        display(cost_table(frame, by))
+        if plot:
+            try:
+                figure = plot_cumulative_cost(frame)
+            except ImportError:
+                print("Install matplotlib for the plot of cumulative cost.")
+            else:
+                import matplotlib.pyplot as plt
+
+                display(figure)
+                plt.close(figure)

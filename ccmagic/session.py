@@ -67,7 +67,8 @@ def login_hint(cli_path: str | None) -> str:
     cli = cli_path or str(bundled_cli_path())
     return (
         "Set ANTHROPIC_API_KEY in the kernel's environment, or run "
-        f"`{cli} login` in a terminal; then run the cell again."
+        f"`{cli} login` in a terminal; then run the cell again. "
+        "To try ccmagic without a key, run `%claude demo` (an offline demo model)."
     )
 
 

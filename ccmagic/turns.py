@@ -113,6 +113,21 @@ class TurnRecord:
         return cls(**values)
 
     @property
+    def text(self) -> str:
+        """The answer (``response``), under the name the SDK's results use."""
+        return self.response
+
+    @property
+    def usage(self) -> dict[str, int]:
+        """This turn's own token counts."""
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cache_read_input_tokens": self.cache_read_tokens,
+            "cache_creation_input_tokens": self.cache_creation_tokens,
+        }
+
+    @property
     def tokens(self) -> int:
         return (
             self.input_tokens

@@ -38,6 +38,7 @@ def test_async_session_remembers_and_costs_each_turn(
     assert costs[0] and costs == [costs[0]] * 3
     assert records[2].reported_total_usd == pytest.approx(3 * costs[0])
     assert all(r.model and r.duration_ms >= 0 and r.input_tokens == 100 for r in records)
+    assert records[0].text == "first answer" and records[0].usage["output_tokens"] == 20
 
 
 def test_session_id_is_known_before_the_first_answer(

@@ -1,0 +1,62 @@
+"""Run an example notebook end to end and keep the executed copy and an HTML rendering.
+
+    python notebooks/run.py [NOTEBOOK] [--out DIR] [--update]
+
+Runs in a scratch copy (so the sidecar it writes stays out of the repository), on real Claude
+when ``ANTHROPIC_API_KEY`` is set and on the offline demo model otherwise. ``--update`` writes
+the outputs back into the notebook itself (how the stored outputs nbval checks are made),
+without the session ids: a fresh clone has no sidecar, so it must start its own conversations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+HERE = Path(__file__).resolve().parent
+
+
+def run(notebook: Path, out: Path, update: bool) -> tuple[Path, Path]:
+    work = Path(tempfile.mkdtemp(prefix="ccmagic-run-"))
+    copy = work / notebook.name
+    shutil.copy(notebook, copy)
+    nb = nbformat.read(copy, 4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(work)}})  # fmt: skip
+    client.execute(env=dict(os.environ, JPY_SESSION_NAME=str(copy)))
+    out.mkdir(parents=True, exist_ok=True)
+    executed = out / notebook.name
+    nbformat.write(nb, executed)
+    rendered = out / (notebook.stem + ".html")
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    rendered.write_text(body, encoding="utf-8")
+    if update:
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                output.get("metadata", {}).pop("ccmagic", None)
+        nbformat.write(nb, notebook)
+    shutil.rmtree(work, ignore_errors=True)
+    return executed, rendered
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebook", nargs="?", default=str(HERE / "quickstart.ipynb"))
+    parser.add_argument("--out", default="artifacts")
+    parser.add_argument("--update", action="store_true", help="Store the outputs in place.")
+    args = parser.parse_args()
+    model = "Claude" if os.environ.get("ANTHROPIC_API_KEY") else "the offline demo model"
+    print(f"Running {args.notebook} on {model}...", flush=True)
+    executed, rendered = run(Path(args.notebook).resolve(), Path(args.out).resolve(), args.update)
+    print(f"Executed notebook: {executed}\nHTML rendering:    {rendered}")
+
+
+if __name__ == "__main__":
+    main()
