@@ -349,11 +349,6 @@ class ClaudeMagics(Magics):
         display(cost_table(frame, by))
         if plot:
             try:
-                figure = plot_cumulative_cost(frame)
+                display(plot_cumulative_cost(frame), raw=True)
             except ImportError:
                 print("Install matplotlib for the plot of cumulative cost.")
-            else:
-                import matplotlib.pyplot as plt
-
-                display(figure)
-                plt.close(figure)

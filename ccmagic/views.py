@@ -144,20 +144,23 @@ class HistoryView:
         page = self.shown.iloc[start : start + PAGE_SIZE]
         labels = [" │ ".join(cells) for cells in turn_rows(page)]
         self.rows.options = list(zip(labels, page.index, strict=True))
+        self.rows.rows = max(3, min(PAGE_SIZE, len(labels)))
         self.page_label.value = f"page {self.page + 1} of {self.pages}"
         self.previous.disabled = self.page == 0
         self.next.disabled = self.page >= self.pages - 1
 
     def _show_turn(self, index: Any) -> None:
-        from IPython.display import Markdown, display
+        from IPython.display import Markdown
 
-        self.detail.clear_output()
+        self.detail.outputs = ()
         if index is None:
             return
         row = self.frame.loc[index]
-        with self.detail:
-            display(Markdown(f"**{row['session']} #{row['turn']}** — prompt\n\n{row['prompt']}"))
-            display(Markdown(f"**answer**\n\n{row['response'] or '*(no answer)*'}"))
+        prompt = f"**{row['session']} #{row['turn']}**: prompt\n\n{row['prompt']}"
+        self.detail.append_display_data(Markdown(prompt))
+        self.detail.append_display_data(
+            Markdown(f"**answer**\n\n{row['response'] or '*(no answer)*'}")
+        )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle = self.widget._repr_mimebundle_(**kwargs) or {}
@@ -182,8 +185,17 @@ def cost_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     return pd.concat([grouped, total]).astype(dict.fromkeys(counts, "int64"))
 
 
-def plot_cumulative_cost(frame: pd.DataFrame) -> Any:
-    """Cumulative cost over time, one line per session (matplotlib through pandas)."""
+def plot_cumulative_cost(frame: pd.DataFrame) -> dict[str, Any]:
+    """Cumulative cost over time, one line per session, as a PNG display bundle.
+
+    Rendered to PNG here rather than left to the kernel's matplotlib backend, which may be one
+    (Agg, say) that displays a figure as text only.
+    """
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(7, 3))
@@ -194,7 +206,10 @@ def plot_cumulative_cost(frame: pd.DataFrame) -> Any:
     axes.set_xlabel("")
     axes.legend(loc="upper left")
     figure.tight_layout()
-    return figure
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=100)
+    plt.close(figure)
+    return {"image/png": png.getvalue(), "text/plain": "<cumulative cost per session>"}
 
 
 def badge(session: str, turns: int, tokens: int, total: float, last: float | None) -> dict:
