@@ -104,6 +104,12 @@ class ClaudeMagics(Magics):
     show_badge = Bool(
         True, help="Show each session's running cost once, updated in place after every turn."
     ).tag(config=True)
+    approvals = Enum(
+        ("auto", "ask", "deny"),
+        "auto",
+        help="Tools that need approval: 'ask' with a widget, 'deny' at once, or 'auto' "
+        "(ask when the cell came from a live frontend such as JupyterLab or VS Code).",
+    ).tag(config=True)
     notebook_path = Unicode(
         None,
         allow_none=True,
@@ -196,9 +202,14 @@ class ClaudeMagics(Magics):
 
         name = args.session or self.default_session
         tags = split_tools(args.tag)
-        session, notices = self.registry.get(name, self._options(args), tags)
+        options = self._options(args)
+        session, notices = self.registry.get(name, options, tags)
+        if options.permission_mode == "bypassPermissions":
+            notices.append("⚠ bypassPermissions: Claude may use every tool without asking.")
         view = self._view(name, session.session_id, notices, args.thinking)
-        record = session.query(prompt, view.handle, cell_id=self._cell_id)
+        record = session.query(
+            prompt, view.handle, cell_id=self._cell_id, approve=self._approver()
+        )
         view.finish(record, self.registry.refresh())
         if self.show_badge and getattr(self.shell, "kernel", None) is not None:
             self._update_badge(session, record)
@@ -207,6 +218,15 @@ class ClaudeMagics(Magics):
         failure = failure_of(record, self.cli_path)
         if failure is not None:
             raise failure
+
+    def _approver(self) -> Any:
+        """Ask with a widget in a live frontend (it sends cell ids; headless runners do not)."""
+        live = self._cell_id is not None and getattr(self.shell, "kernel", None) is not None
+        if self.approvals == "ask" or (self.approvals == "auto" and live):
+            from ccmagic.approval import ask_in_notebook
+
+            return ask_in_notebook
+        return None
 
     def _update_badge(self, session: Any, record: Any) -> None:
         from IPython.display import display, update_display

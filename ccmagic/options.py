@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ccmagic.permissions import READ_ONLY_TOOLS
+
 if TYPE_CHECKING:
     from claude_agent_sdk import ClaudeAgentOptions
 
@@ -56,7 +58,7 @@ class SessionOptions:
             max_turns=self.max_turns,
             max_budget_usd=self.max_budget_usd,
             cwd=str(Path(self.cwd).expanduser()) if self.cwd else None,
-            allowed_tools=list(self.allowed_tools),
+            allowed_tools=list(dict.fromkeys([*READ_ONLY_TOOLS, *self.allowed_tools])),
             disallowed_tools=list(self.disallowed_tools),
             permission_mode=self.permission_mode,  # type: ignore[arg-type]
             cli_path=self.cli_path,

@@ -15,8 +15,9 @@ import logging
 import queue
 import time
 import uuid
+import warnings
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,13 @@ from ccmagic.events import (
 )
 from ccmagic.loop import LoopThread, shared_loop, wait_interruptibly
 from ccmagic.options import SessionOptions
+from ccmagic.permissions import (
+    ApprovalRequest,
+    Decision,
+    describe_input,
+    how_to_allow,
+    permission_entry,
+)
 from ccmagic.turns import CostMeter, ToolCall, TurnRecord, known_totals, model_usage_tokens
 
 if TYPE_CHECKING:
@@ -39,6 +47,7 @@ if TYPE_CHECKING:
 
 EventHandler = Callable[[TurnEvent], None]
 RecordHook = Callable[[TurnRecord], None]
+Approver = Callable[[ApprovalRequest], Awaitable[tuple[Decision, bool]]]
 
 # The SDK logs a dying CLI as an error on its own; we report it in the cell instead. Logging
 # that an application configures still receives these records.
@@ -132,6 +141,10 @@ class Session:
         self._task: asyncio.Task[Any] | None = None
         self._stderr: deque[str] = deque(maxlen=20)
         self._connected_once = False
+        self.approver: Approver | None = None  # None: deny at once, as a headless run must
+        self.allowed_for_session: set[str] = set()
+        self._emit: EventHandler = lambda event: None
+        self._record: TurnRecord | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -164,8 +177,9 @@ class Session:
     async def connect(self, emit: EventHandler | None = None) -> None:
         """Start the Claude Code process: a new session, or a resume of this one."""
         from claude_agent_sdk import ClaudeSDKClient, ClaudeSDKError, CLINotFoundError
+        from claude_agent_sdk.types import CanUseToolShadowedWarning
 
-        extra: dict[str, Any] = {"stderr": self._stderr.append}
+        extra: dict[str, Any] = {"stderr": self._stderr.append, "can_use_tool": self._can_use}
         if self.session_store is not None:
             extra["session_store"] = self.session_store
         if self._exists:
@@ -179,7 +193,10 @@ class Session:
         client = ClaudeSDKClient(options)
         tried = self.options.cli_path or str(bundled_cli_path())
         try:
-            await client.connect()
+            with warnings.catch_warnings():
+                # read-only tools are allowed outright on purpose; the rest reach _can_use
+                warnings.simplefilter("ignore", CanUseToolShadowedWarning)
+                await client.connect()
         except CLINotFoundError as exc:
             raise ClaudeUnavailable(
                 f"No Claude Code CLI at {tried}.",
@@ -250,6 +267,7 @@ class Session:
                 cell_id=cell_id,
             )
             self._task = asyncio.current_task()
+            self._emit, self._record = emit, record
             started = time.monotonic()
             streamed: list[str] = []
             try:
@@ -259,7 +277,8 @@ class Session:
                 record.response = record.response or "".join(streamed)
                 await self.close()
             finally:
-                self._task = None
+                self._task, self._record = None, None
+                self._emit = lambda event: None
             if not record.duration_ms:
                 record.duration_ms = int((time.monotonic() - started) * 1000)
             self._exists = self._exists or not _never_started(record)
@@ -336,6 +355,31 @@ class Session:
             record.is_error = True
             record.error = record.error or "The Claude Code process ended during the turn."
             await self.close()
+
+    async def _can_use(self, tool: str, tool_input: dict[str, Any], context: Any) -> Any:
+        """Claude Code asks whether a tool outside ``allowed_tools`` may run."""
+        from claude_agent_sdk import PermissionResultAllow, PermissionResultDeny
+
+        call = ToolCall.from_block(tool, tool_input)
+        detail = describe_input(tool_input)
+        log = self._record.permissions if self._record is not None else []
+        if tool in self.allowed_for_session:
+            log.append(permission_entry(call, detail, "allow", "allowed for this session"))
+            return PermissionResultAllow()
+        if self.approver is None:
+            decision, interrupt, by = "deny", False, "headless"
+        else:
+            decision, interrupt = await self.approver(ApprovalRequest(call, detail))
+            by = "user"
+        if decision == "deny":
+            log.append(permission_entry(call, detail, "deny", "interrupt" if interrupt else by))
+            message = how_to_allow(tool) if by == "headless" else f"The user denied {tool}."
+            self._emit(Notice(f"⛔ {message}"))
+            return PermissionResultDeny(message=message, interrupt=interrupt)
+        if decision == "session":
+            self.allowed_for_session.add(tool)
+        log.append(permission_entry(call, detail, "allow", f"user ({decision})"))
+        return PermissionResultAllow()
 
     def _stream(self, event: dict[str, Any], emit: EventHandler, streamed: list[str]) -> None:
         kind = event.get("type")
@@ -436,14 +480,37 @@ class BlockingSession:
         self.loop.run(self.session.connect())
 
     def query(
-        self, prompt: str, on_event: EventHandler | None = None, *, cell_id: str | None = None
+        self,
+        prompt: str,
+        on_event: EventHandler | None = None,
+        *,
+        cell_id: str | None = None,
+        approve: Callable[[ApprovalRequest], Decision] | None = None,
     ) -> TurnRecord:
-        events: queue.SimpleQueue[TurnEvent] = queue.SimpleQueue()
+        """Ask and wait; ``approve`` answers tool approvals on this thread (None: deny all)."""
+        events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        handle = on_event or (lambda event: None)
+
+        async def ask(request: ApprovalRequest) -> tuple[Decision, bool]:
+            events.put(request)
+            return await asyncio.wrap_future(request.future)
+
+        def dispatch(event: Any) -> None:
+            if not isinstance(event, ApprovalRequest):
+                handle(event)
+                return
+            try:
+                event.answer(approve(event) if approve else "deny")
+            except KeyboardInterrupt:  # Kernel -> Interrupt while asked: deny, and stop the turn
+                event.answer("deny", interrupt=True)
+                raise
+
+        self.session.approver = ask if approve else None
         future = self.loop.submit(self.session.query(prompt, events.put, cell_id=cell_id))
         record, self.last_interrupted = wait_interruptibly(
             future,
             events,
-            on_event or (lambda event: None),
+            dispatch,
             interrupt=lambda: self.loop.submit(self.session.interrupt()),
             abort=lambda: self.loop.loop.call_soon_threadsafe(self.session.abort),
         )

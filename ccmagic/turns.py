@@ -87,6 +87,7 @@ class TurnRecord:
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     response: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
+    permissions: list[dict[str, str]] = field(default_factory=list)
     cost_usd: float | None = None
     reported_total_usd: float | None = None
     reported_tokens: int | None = None

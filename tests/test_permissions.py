@@ -1,0 +1,112 @@
+"""Tool permissions on the real CLI: read-only tools run, others need approval or are denied."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from ccmagic.options import SessionOptions
+from ccmagic.permissions import ApprovalRequest, describe_input
+from ccmagic.session import BlockingSession
+from ccmagic.testing import FakeAnthropicAPI, Reply
+from tests.conftest import KernelNotebook, text_of
+
+
+def bash(command: str) -> Reply:
+    return Reply("Running it.", tool_uses=[("Bash", {"command": command})])
+
+
+def touch(folder: Path, name: str) -> Reply:
+    """A command that changes something, so Claude Code must ask (it lets `echo` run)."""
+    return bash(f"touch {folder / name}")
+
+
+def tool_results(api: FakeAnthropicAPI) -> list[str]:
+    return [t for r in api.requests for t in r.texts if "marker" in t]
+
+
+def test_read_only_tools_run_without_asking(
+    fake_api: FakeAnthropicAPI, claude_env: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("marker-read-ok\n")
+    fake_api.script(
+        Reply("Reading.", tool_uses=[("Read", {"file_path": str(tmp_path / "notes.txt")})]),
+        Reply("done"),
+    )
+    asked: list[ApprovalRequest] = []
+    with BlockingSession(SessionOptions(cwd=str(tmp_path)), name="s") as s:
+        record = s.query("read it", approve=lambda r: asked.append(r) or "deny")
+    assert not asked and not record.permissions
+    assert any("marker-read-ok" in t for t in tool_results(fake_api))
+
+
+def test_allow_once_allow_for_session_and_deny(
+    fake_api: FakeAnthropicAPI, claude_env: dict[str, str], tmp_path: Path
+) -> None:
+    fake_api.script(
+        touch(tmp_path, "once"), "ok",
+        touch(tmp_path, "session-1"), "ok",
+        touch(tmp_path, "session-2"), "ok",
+        touch(tmp_path, "denied"), "ok",
+    )  # fmt: skip
+    answers = iter(["once", "session", "deny"])
+    asked: list[ApprovalRequest] = []
+
+    def approve(request: ApprovalRequest) -> str:
+        asked.append(request)
+        return next(answers)
+
+    with BlockingSession(SessionOptions(cwd=str(tmp_path)), name="s") as s:
+        records = [s.query(f"turn {i}", approve=approve) for i in range(3)]
+    with BlockingSession(SessionOptions(cwd=str(tmp_path)), name="other") as s:
+        denied = s.query("turn 3", approve=lambda r: "deny")
+    assert [r.call.name for r in asked] == ["Bash", "Bash"]  # the session rule asked no more
+    assert asked[0].detail == f"touch {tmp_path / 'once'}"
+    assert (tmp_path / "once").exists() and (tmp_path / "session-2").exists()
+    assert not (tmp_path / "denied").exists()  # the command never ran
+    assert [r.permissions[0]["by"] for r in records] == [
+        "user (once)", "user (session)", "allowed for this session",
+    ]  # fmt: skip
+    assert denied.permissions[0]["decision"] == "deny"
+
+
+def test_headless_kernel_denies_at_once_and_says_how_to_allow(
+    notebook: KernelNotebook, fake_api: FakeAnthropicAPI
+) -> None:
+    notebook.run("%load_ext ccmagic")
+    folder = notebook.path.parent
+    fake_api.script(touch(folder, "headless"), "I could not run it.")
+    started = time.monotonic()
+    cell = notebook.run("%%claude -s s\nlist the files")
+    assert time.monotonic() - started < 30  # no wait for a click that cannot come
+    shown = text_of(cell)
+    assert "Denied Bash" in shown and "--allow Bash" in shown and "allowed_tools" in shown
+    assert not (folder / "headless").exists()
+    sidecar = json.loads(notebook.path.with_name("analysis.claude.json").read_text())
+    [turn] = [e for e in sidecar["log"] if e["event"] == "turn"]
+    assert turn["permissions"] == [
+        {
+            "tool": "Bash",
+            "input": f"touch {folder / 'headless'}",
+            "decision": "deny",
+            "by": "headless",
+        }
+    ]
+    fake_api.script(touch(folder, "allowed"), "done")
+    allowed = notebook.run("%%claude -s s --allow Bash\nnow you may")
+    assert "Denied" not in text_of(allowed) and (folder / "allowed").exists()
+
+
+def test_bypass_is_said_in_the_cell(notebook: KernelNotebook, fake_api: FakeAnthropicAPI) -> None:
+    notebook.run("%load_ext ccmagic")
+    cell = notebook.run("%%claude -s s --permission-mode bypassPermissions\nhi")
+    assert "bypassPermissions: Claude may use every tool without asking" in text_of(cell)
+
+
+def test_describe_input_shows_commands_and_diffs() -> None:
+    assert describe_input({"command": "rm -rf build"}) == "rm -rf build"
+    diff = describe_input({"file_path": "a.py", "old_string": "x = 1", "new_string": "x = 2"})
+    assert diff == "a.py\n- x = 1\n+ x = 2"
+    assert describe_input({"url": "https://example.org"}).startswith("{")
+    assert len(describe_input({"command": "y" * 5000})) == 600
