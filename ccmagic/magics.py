@@ -207,9 +207,7 @@ class ClaudeMagics(Magics):
         if options.permission_mode == "bypassPermissions":
             notices.append("⚠ bypassPermissions: Claude may use every tool without asking.")
         view = self._view(name, session.session_id, notices, args.thinking)
-        record = session.query(
-            prompt, view.handle, cell_id=self._cell_id, approve=self._approver()
-        )
+        record = session.query(prompt, view.handle, cell_id=self._cell_id, approve=self._approver())
         view.finish(record, self.registry.refresh())
         if self.show_badge and getattr(self.shell, "kernel", None) is not None:
             self._update_badge(session, record)

@@ -30,7 +30,6 @@ class SessionRegistry:
         self.loop = shared_loop()
         self._sessions: dict[str, BlockingSession] = {}
         self._fresh: set[str] = set()
-        self._pending: list[dict[str, Any]] = []
         self._warnings: list[str] = []
         self.notebook = locate()
         self.sidecar, warning = open_sidecar(self.notebook)
@@ -46,10 +45,17 @@ class SessionRegistry:
 
     # -- the sidecar -------------------------------------------------------------------------
     def refresh(self) -> list[str]:
-        """Look again for the notebook and its sidecar (renamed, repaired); return warnings."""
+        """Look again for the notebook and its sidecar (renamed, repaired); return warnings.
+
+        The same file keeps its :class:`Sidecar` (and so its queue of unwritten events); a
+        different one takes the queue over.
+        """
         self.notebook = self.locate()
-        self.sidecar, warning = open_sidecar(self.notebook)
-        self.store.sidecar = self.sidecar
+        sidecar, warning = open_sidecar(self.notebook, known=self.sidecar)
+        if sidecar is not self.sidecar:
+            sidecar.pending = self.sidecar.pending + sidecar.pending
+            self.sidecar = sidecar
+            self.store.sidecar = sidecar
         warnings, self._warnings = self._warnings, []
         if warning:
             warnings.append(warning)
@@ -63,18 +69,16 @@ class SessionRegistry:
             return SidecarState()
 
     def _write(self, *events: dict[str, Any]) -> None:
-        """Append events after any that are waiting; keep them all if the write fails."""
-        self._pending.extend(events)
+        """Append events after any that are waiting; they all wait if the write fails."""
         try:
-            self.sidecar.append(*self._pending)
+            self.sidecar.append(*events)
         except (OSError, SidecarError) as problem:
             why = problem.message if isinstance(problem, SidecarError) else str(problem)
+            turns = sum(1 for e in self.sidecar.pending if e.get("event") == "turn")
             self._warnings.append(
-                f"Could not write {self.sidecar.path.name} ({why}); {len(self._pending)} "
-                "event(s) are kept in memory and written as soon as it works again."
+                f"Could not write {self.sidecar.path.name} ({why}); {turns} turn(s) are kept "
+                "in memory and written as soon as it works again."
             )
-        else:
-            self._pending.clear()
 
     def _record_turn(self, record: TurnRecord) -> None:
         self._write({"event": "turn"} | record.to_dict())

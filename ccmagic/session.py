@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import queue
+import signal
 import time
 import uuid
 import warnings
@@ -145,6 +147,7 @@ class Session:
         self.allowed_for_session: set[str] = set()
         self._emit: EventHandler = lambda event: None
         self._record: TurnRecord | None = None
+        self._interrupted_early = False  # an interrupt that came before the prompt was sent
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -228,18 +231,28 @@ class Session:
         self._connected_once = True
         self._meter = CostMeter(known=self.known_totals)
 
-    async def close(self) -> None:
-        """Disconnect, ending the Claude Code process; the conversation can be resumed later."""
-        client, self._client = self._client, None
+    async def close(self, grace: float = 5.0) -> None:
+        """Disconnect, ending the Claude Code process; the conversation can be resumed later.
+
+        A process still there after ``grace`` seconds is killed.
+        """
+        pid, client, self._client = self.pid, self._client, None
         if client is None:
             return
         # A dying process may fail to disconnect in many ways; either way it is gone.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.disconnect(), timeout=5)
+            await asyncio.wait_for(client.disconnect(), timeout=grace)
+        if pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
     async def interrupt(self) -> None:
         """Ask the running turn to stop; it ends soon after with what was written so far."""
-        if self._client is not None and self._task is not None:
+        if self._task is None:
+            return
+        if self._record is None:  # still connecting: the prompt will not be sent
+            self._interrupted_early = True
+        elif self._client is not None:
             with contextlib.suppress(Exception):  # the turn may have ended meanwhile
                 await self._client.interrupt()
 
@@ -257,8 +270,16 @@ class Session:
             raise ValueError("the prompt is empty")
         emit = on_event or (lambda event: None)
         async with self._lock:
-            if self._client is None:
-                await self.connect(emit)
+            self._task, self._interrupted_early = asyncio.current_task(), False
+            try:
+                if self._client is None:
+                    await self.connect(emit)
+            except asyncio.CancelledError:  # aborted while connecting: nothing was sent
+                self._interrupted_early = True
+                await self.close(grace=0.5)
+            except BaseException:
+                self._task = None
+                raise
             record = TurnRecord(
                 session=self.name,
                 session_id=self.session_id,
@@ -266,16 +287,18 @@ class Session:
                 prompt=prompt,
                 cell_id=cell_id,
             )
-            self._task = asyncio.current_task()
             self._emit, self._record = emit, record
             started = time.monotonic()
             streamed: list[str] = []
             try:
-                await self._run_turn(record, emit, streamed)
+                if self._interrupted_early:
+                    record.interrupted = True
+                else:
+                    await self._run_turn(record, emit, streamed)
             except asyncio.CancelledError:
                 record.interrupted = True
                 record.response = record.response or "".join(streamed)
-                await self.close()
+                await self.close(grace=0.5)
             finally:
                 self._task, self._record = None, None
                 self._emit = lambda event: None
@@ -421,8 +444,10 @@ class Session:
 
 
 def _never_started(record: TurnRecord) -> bool:
-    """Whether the CLI refused the turn before starting a transcript of it."""
-    return record.is_error and not record.response and record.input_tokens == 0
+    """Whether the turn ended (refused, or interrupted while connecting) before the CLI
+    started a transcript of it."""
+    failed = record.is_error or record.interrupted
+    return failed and not record.response and record.input_tokens == 0
 
 
 def _first_line(exc: BaseException) -> str:

@@ -12,11 +12,14 @@ Events are only ever appended: under a lock shared by every process on the machi
 closing ``]}`` is overwritten by ``,`` + the new line + ``]}`` in one ``write`` and fsynced, so
 a turn is stored in well under a millisecond however long the file is, and earlier events are
 never rewritten. A new file is made whole in a temporary file, fsynced and renamed into place.
-A file that is not in this form is never written to: see :func:`open_sidecar`.
+A file that is not in this form is never written to: see :func:`open_sidecar`. Events that
+cannot be written (disk full, read-only) wait in memory, in order, and go out with the next
+append that succeeds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -62,33 +65,46 @@ class Sidecar:
     def __init__(self, path: Path, notebook_name: str = "") -> None:
         self.path = path
         self.notebook_name = notebook_name
+        self.pending: list[dict[str, Any]] = []
         self._lock = _lock_for(path)
+        self._valid_as_of: tuple[int, int, int] | None = None  # (inode, size, mtime) checked
 
     # -- writing -----------------------------------------------------------------------------
     def append(self, *events: dict[str, Any]) -> None:
-        """Add events at the end of the file, creating it if needed."""
-        if not events:
+        """Add events (after any still pending) at the end of the file, creating it if needed.
+
+        On failure the events stay in :attr:`pending` and the error is raised.
+        """
+        self.pending.extend(events)
+        if not self.pending:
             return
+        self._write(self.pending)
+        self.pending = []
+
+    def _write(self, events: list[dict[str, Any]]) -> None:
         lines = b",\n".join(
             json.dumps(e, ensure_ascii=False, separators=(", ", ": ")).encode() for e in events
         )
         with self._lock:
             if not self.path.exists():
                 self._create()
-            with open(self.path, "r+b") as f:
-                self._header(f.readline())
+            self.check()
+            with open(self.path, "r+b", buffering=0) as f:
                 size = f.seek(0, os.SEEK_END)
-                if size < len(TRAILER) + 1:
-                    raise self._damaged("it is too short to be a sidecar")
                 f.seek(size - len(TRAILER) - 1)
-                tail = f.read()
-                if tail[1:] != TRAILER:
-                    raise self._damaged("its last line is not the closing ]}")
-                comma = b"" if tail[:1] == b"[" else b","
+                payload = memoryview((b"" if f.read(1) == b"[" else b",") + b"\n" + lines + TRAILER)
                 f.seek(size - len(TRAILER))
-                f.write(comma + b"\n" + lines + TRAILER)
-                f.flush()
-                os.fsync(f.fileno())
+                try:
+                    written = 0
+                    while written < len(payload):
+                        written += f.write(payload[written:]) or 0
+                    os.fsync(f.fileno())
+                except OSError:  # a short write (disk full): put the file back as it was
+                    f.seek(size - len(TRAILER))
+                    f.write(TRAILER)
+                    f.truncate(size)
+                    raise
+            self._valid_as_of = self._stat()
 
     def _create(self) -> None:
         header = {
@@ -111,18 +127,41 @@ class Sidecar:
             raise
 
     # -- reading -----------------------------------------------------------------------------
+    def _stat(self) -> tuple[int, int, int]:
+        st = self.path.stat()
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
     def check(self) -> None:
-        """Raise :class:`SidecarError` unless the file is absent or a sidecar we can extend."""
+        """Raise :class:`SidecarError` unless the file is absent or a sidecar we can extend.
+
+        The whole file is checked (valid JSON, our format, one event per line), once per
+        version of it: unchanged since the last check or our own append, it costs a ``stat``.
+        """
         if not self.path.exists():
             return
-        with open(self.path, "rb") as f:
-            first = f.readline()
-            size = f.seek(0, os.SEEK_END)
-            f.seek(max(size - len(TRAILER), 0))
-            tail = f.read()
-        self._header(first)
-        if tail != TRAILER:
+        stat = self._stat()
+        if stat == self._valid_as_of:
+            return
+        data = self.path.read_bytes()
+        lines = data.split(b"\n")
+        self._header(lines[0])
+        if not data.endswith(TRAILER):
             raise self._damaged("its last line is not the closing ]} (truncated or edited?)")
+        try:
+            document = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            where = f" at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
+            raise self._damaged(f"it is not valid JSON{where}") from None
+        log = document.get("log") if isinstance(document, dict) else None
+        events = lines[1:-2]  # between the header and the closing ]} (and final newline)
+        if not isinstance(log, list) or len(log) != len(events):
+            raise self._damaged("its events are not one per line")
+        for number, (event, line) in enumerate(zip(log, events, strict=True), start=2):
+            last = number == len(events) + 1
+            shaped = line.startswith(b"{") and line.endswith(b"}" if last else b"},")
+            if not (isinstance(event, dict) and isinstance(event.get("event"), str) and shaped):
+                raise self._damaged(f"line {number} is not an event")
+        self._valid_as_of = stat
 
     def events(self, kinds: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
         """The events in order; only those of ``kinds`` when given (others are not parsed)."""
@@ -144,14 +183,19 @@ class Sidecar:
         raise self._damaged("it ends before the closing ]} (truncated?)")
 
     def _header(self, first: bytes) -> dict[str, Any]:
+        line = first.rstrip(b"\r\n")
         try:
-            header = json.loads(first.rstrip().removesuffix(b"[") + b"[]}")
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            if not line.endswith(b'"log": ['):
+                raise ValueError
+            header = json.loads(line + b"]}")
+        except (ValueError, UnicodeDecodeError):
             raise self._damaged("its first line is not a ccmagic sidecar header") from None
         if not isinstance(header, dict) or header.get("format") != FORMAT:
             raise self._damaged("it is not a ccmagic sidecar")
         version = header.get("version")
-        if not isinstance(version, int) or version > VERSION:
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise self._damaged("its format version is not a positive whole number")
+        if version > VERSION:
             raise SidecarError(
                 f"{self.path} was written by a newer ccmagic (format version {version}).",
                 "Upgrade ccmagic to read it; it will not be changed.",
@@ -159,6 +203,7 @@ class Sidecar:
         return header
 
     def _damaged(self, why: str) -> SidecarError:
+        self._valid_as_of = None
         return SidecarError(f"{self.path} cannot be read: {why}.", "The file was not changed.")
 
     # -- folding -----------------------------------------------------------------------------
@@ -253,17 +298,22 @@ class SidecarState:
         return self.conversations.get(session_id) if session_id else None
 
 
-def open_sidecar(notebook: Path) -> tuple[Sidecar, str | None]:
+def open_sidecar(notebook: Path, known: Sidecar | None = None) -> tuple[Sidecar, str | None]:
     """The sidecar to use for ``notebook``, and a warning when it is not the usual one.
 
     A damaged or newer-format sidecar is left exactly as it is; turns go to a recovery file
-    beside it until the user repairs, moves or deletes the original.
+    beside it until the user repairs, moves or deletes the original. ``known`` is reused when
+    it is the same file, so its check is not repeated while the file is unchanged.
     """
-    main = Sidecar(sidecar_path(notebook), notebook.name)
+
+    def reuse(path: Path) -> Sidecar:
+        return known if known is not None and known.path == path else Sidecar(path, notebook.name)
+
+    main = reuse(sidecar_path(notebook))
     try:
         main.check()
     except SidecarError as problem:
-        recovery = Sidecar(notebook.with_name(notebook.stem + RECOVERY_SUFFIX), notebook.name)
+        recovery = reuse(notebook.with_name(notebook.stem + RECOVERY_SUFFIX))
         return recovery, (
             f"{problem.message} New turns go to {recovery.path.name} until it is repaired, "
             "moved or deleted."
@@ -283,8 +333,11 @@ class SidecarStore:
         self.sidecar = sidecar
 
     async def append(self, key: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+        """Never fails: entries that cannot be written now wait in the sidecar's queue (the
+        SDK would otherwise retry and then drop them)."""
         if entries:
-            self.sidecar.append({"event": "transcript", "key": dict(key), "entries": entries})
+            with contextlib.suppress(OSError, SidecarError):
+                self.sidecar.append({"event": "transcript", "key": dict(key), "entries": entries})
 
     async def load(self, key: dict[str, Any]) -> list[dict[str, Any]] | None:
         return self.sidecar.transcript(key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -17,7 +18,15 @@ from nbclient import NotebookClient
 
 from ccmagic.testing import FakeAnthropicAPI
 
-FAKE_KEY = "sk-ant-fake-test-key-0000"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+def report(fault: str, tried: int, recorded: int, lost: int, **extra: float) -> None:
+    """Add a row to the fault table (artifacts/faults.jsonl; benchmarks/fault_report.py)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    row = {"fault": fault, "tried": tried, "recorded": recorded, "lost": lost} | extra
+    with open(ARTIFACTS / "faults.jsonl", "a") as f:
+        f.write(json.dumps(row) + "\n")
 
 
 @pytest.fixture

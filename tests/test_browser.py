@@ -80,20 +80,21 @@ def test_quickstart_streams_and_shows_the_history_widget_in_jupyterlab(tmp_path:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=OFFLINE_FLAGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(180_000)  # a shared, loaded machine: waits, not speed
             page.goto(f"{url}/lab/tree/quickstart.ipynb")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)  # Run All queues
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)  # Run All queues
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_text("Run All Cells", exact=True).click()
             answer = page.locator('[data-mime-type="text/markdown"]', has_text="You asked")
             try:
-                answer.first.wait_for(timeout=120_000)
+                answer.first.wait_for(timeout=180_000)
             finally:
                 page.screenshot(path=str(artifacts / "browser-quickstart.png"), full_page=True)
             widget = page.locator(".widget-select select")
-            widget.first.wait_for(timeout=120_000)
-            page.locator(".widget-dropdown select").first.wait_for(timeout=30_000)
+            widget.first.wait_for(timeout=180_000)
+            page.locator(".widget-dropdown select").first.wait_for(timeout=180_000)
             dataframe = page.locator(".jp-OutputArea-output table", has_text="cost_usd")
-            dataframe.first.wait_for(timeout=120_000)
+            dataframe.first.wait_for(timeout=180_000)
             widget.first.scroll_into_view_if_needed()
             page.screenshot(path=str(artifacts / "browser-quickstart.png"), full_page=True)
             assert "offline demo model" in answer.first.inner_text()

@@ -267,25 +267,6 @@ def test_missing_sidecar_on_another_machine_never_starts_over_silently(
     assert not errors_of(fresh) and meta(fresh)["turn"] == 1
 
 
-def test_two_kernels_on_one_notebook_lose_no_turns(
-    claude_env: dict[str, str], same_answers: FakeAnthropicAPI, tmp_path: Path
-) -> None:
-    path = tmp_path / "analysis.ipynb"
-    left, right = open_notebook(path), open_notebook(path)
-    try:
-        for i in range(8):
-            left.run(f"%%claude -s left\nleft {i}")
-            right.run(f"%%claude -s right\nright {i}")
-    finally:
-        left.stop()
-        right.stop()
-    document = json.loads((tmp_path / "analysis.claude.json").read_text())
-    turns = [e for e in document["log"] if e["event"] == "turn"]
-    assert sorted(t["prompt"] for t in turns) == sorted(
-        [f"left {i}" for i in range(8)] + [f"right {i}" for i in range(8)]
-    )
-
-
 def test_kernel_killed_mid_turn_leaves_a_valid_sidecar_and_reopen_continues(
     claude_env: dict[str, str], fake_api: FakeAnthropicAPI, tmp_path: Path
 ) -> None:

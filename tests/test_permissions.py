@@ -10,7 +10,7 @@ from ccmagic.options import SessionOptions
 from ccmagic.permissions import ApprovalRequest, describe_input
 from ccmagic.session import BlockingSession
 from ccmagic.testing import FakeAnthropicAPI, Reply
-from tests.conftest import KernelNotebook, text_of
+from tests.conftest import KernelNotebook, report, text_of
 
 
 def bash(command: str) -> Reply:
@@ -79,7 +79,8 @@ def test_headless_kernel_denies_at_once_and_says_how_to_allow(
     fake_api.script(touch(folder, "headless"), "I could not run it.")
     started = time.monotonic()
     cell = notebook.run("%%claude -s s\nlist the files")
-    assert time.monotonic() - started < 30  # no wait for a click that cannot come
+    seconds = time.monotonic() - started
+    assert seconds < 30  # no wait for a click that cannot come
     shown = text_of(cell)
     assert "Denied Bash" in shown and "--allow Bash" in shown and "allowed_tools" in shown
     assert not (folder / "headless").exists()
@@ -93,6 +94,7 @@ def test_headless_kernel_denies_at_once_and_says_how_to_allow(
             "by": "headless",
         }
     ]
+    report("tool approval in a headless run", 1, 1, 0, seconds=round(seconds, 2))
     fake_api.script(touch(folder, "allowed"), "done")
     allowed = notebook.run("%%claude -s s --allow Bash\nnow you may")
     assert "Denied" not in text_of(allowed) and (folder / "allowed").exists()
