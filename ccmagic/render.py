@@ -116,8 +116,8 @@ class TurnContent:
 
 
 def _escape(text: str) -> str:
-    """Keep tool inputs and notices from being read as Markdown or HTML."""
-    for char in "\\`*_[]<>#|":
+    """Keep tool inputs, notices and costs from being read as Markdown, HTML or LaTeX."""
+    for char in "\\`*_[]<>#|$":
         text = text.replace(char, "\\" + char)
     return text
 

@@ -18,6 +18,12 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 25
 ALL = "(all sessions)"
+NO_MATH = "tex2jax_ignore mathjax_ignore"  # two costs ("$0.01 ... $0.02") are not LaTeX
+
+
+def no_math(text: str) -> str:
+    """``text`` as HTML that JupyterLab's and Notebook's MathJax leave alone."""
+    return f"<span class='{NO_MATH}'>{html.escape(text)}</span>"
 
 
 def _status(row: Any) -> str:
@@ -79,7 +85,7 @@ def static_table(frame: pd.DataFrame, page: int, page_size: int = PAGE_SIZE) -> 
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
     )
     table = (
-        f"<table class='ccmagic-history'><caption>{html.escape(caption)}</caption>"
+        f"<table class='ccmagic-history {NO_MATH}'><caption>{html.escape(caption)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
@@ -132,7 +138,7 @@ class HistoryView:
 
     def _select_session(self) -> None:
         self.page = 0
-        self.totals.value = html.escape(totals_line(self.shown)) if len(self.shown) else ""
+        self.totals.value = no_math(totals_line(self.shown)) if len(self.shown) else ""
         self._fill()
 
     def _turn_page(self, step: int) -> None:
@@ -215,9 +221,10 @@ def plot_cumulative_cost(frame: pd.DataFrame) -> dict[str, Any]:
 def badge(session: str, turns: int, tokens: int, total: float, last: float | None) -> dict:
     """The session's running totals, as a display bundle to update in place."""
     text = (
-        f"{session}: {turns} turns · {tokens:,} tokens · {format_cost(total)} so far · "
-        f"last turn {format_cost(last)}"
+        f"{session}: {turns} turn{'s' if turns != 1 else ''} · {tokens:,} tokens · "
+        f"{format_cost(total)} so far · last turn {format_cost(last)}"
     )
     style = ("display:inline-block;padding:2px 8px;border-radius:10px;background:#eef3fb;"
              "color:#234;font-size:85%")  # fmt: skip
-    return {"text/plain": text, "text/html": f"<span style='{style}'>{html.escape(text)}</span>"}
+    tag = f"<span class='{NO_MATH}' style='{style}'>{html.escape(text)}</span>"
+    return {"text/plain": text, "text/html": tag}
