@@ -1,47 +1,61 @@
-"""The approval widget: Claude wants to run a tool, the user clicks, the turn goes on.
+"""Asking the person at the notebook whether Claude may run a tool, and waiting for the answer.
 
-The cell is still executing while it waits, so the kernel would not see the click;
-``jupyter-ui-poll`` lets it handle widget messages meanwhile. Kernel -> Interrupt while waiting
-raises KeyboardInterrupt here, which the session turns into "deny and stop the turn".
+The question goes through Jupyter's stdin channel (``input``), the protocol's own way for a
+running cell to ask its user: JupyterLab, Notebook and VS Code show a text box in the cell,
+terminal IPython a prompt. A frontend that cannot answer (nbclient, papermill, nbval: no
+``allow_stdin``) is known before anything is shown, so a headless run never waits.
+Kernel -> Interrupt while asked raises KeyboardInterrupt here, which the session turns into
+"deny and stop the turn".
+
+Not buttons: a busy cell sees a widget's click only if something pumps the kernel's shell
+messages meanwhile; jupyter-ui-poll does that through ``Kernel.do_one_iteration``, which
+ipykernel 7.4 no longer has, so the click would never arrive and the turn would wait forever.
 """
 
 from __future__ import annotations
 
-import html
-import time
+import sys
+from typing import Any
 
 from ccmagic.permissions import ApprovalRequest, Decision
 
-CHOICES: tuple[tuple[str, Decision, str], ...] = (
-    ("Allow once", "once", "success"),
-    ("Allow for this session", "session", "info"),
-    ("Deny", "deny", "danger"),
-)
-VERBS = {"once": "Allowed once", "session": "Allowed for this session", "deny": "Denied"}
+PROMPT = "Allow it? y = once · a = for this session · n = deny: "
+ANSWERS: dict[str, Decision] = {
+    "y": "once", "yes": "once", "once": "once",
+    "a": "session", "always": "session", "session": "session",
+    "n": "deny", "no": "deny", "deny": "deny", "": "deny",
+}  # fmt: skip
 
 
-def ask_in_notebook(request: ApprovalRequest) -> Decision:
-    """Show the request with three buttons and wait (processing widget events) for a click."""
-    import ipywidgets as w
+def can_ask(shell: Any) -> bool:
+    """Whether a person can answer: the kernel's frontend allows stdin, or a terminal is there."""
+    kernel = getattr(shell, "kernel", None)
+    if kernel is not None:
+        return bool(getattr(kernel, "_allow_stdin", True))  # set per execute_request
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def question(request: ApprovalRequest) -> dict[str, str]:
+    """What Claude wants to run, as a display bundle (Markdown, and plain for terminals)."""
+    fence = "~~~~" if "```" in request.detail else "```"
+    return {
+        "text/markdown": f"**Claude wants to use** `{request.call.line}`\n\n"
+        f"{fence}\n{request.detail}\n{fence}",
+        "text/plain": f"Claude wants to use {request.call.line}:\n{request.detail}",
+    }
+
+
+def ask_person(request: ApprovalRequest) -> Decision | None:
+    """Show the request and wait for an answer; ``None`` when nobody can answer after all."""
+    from IPython.core.error import StdinNotImplementedError
     from IPython.display import display
-    from jupyter_ui_poll import ui_events
 
-    chosen: list[Decision] = []
-    buttons = []
-    for label, decision, style in CHOICES:
-        button = w.Button(description=label, button_style=style, layout=w.Layout(width="auto"))
-        button.on_click(lambda _, d=decision: chosen.append(d))
-        buttons.append(button)
-    line = html.escape(request.call.line)
-    box = w.VBox([
-        w.HTML(f"<b>Claude wants to use</b> <code>{line}</code>"),
-        w.HTML(f"<pre style='max-height:14em;overflow:auto'>{html.escape(request.detail)}</pre>"),
-        w.HBox(buttons),
-    ])  # fmt: skip
-    display(box)
-    with ui_events() as poll:
-        while not chosen:
-            poll(20)
-            time.sleep(0.05)
-    box.children = [w.HTML(f"{VERBS[chosen[0]]}: <code>{line}</code>")]
-    return chosen[0]
+    display(question(request), raw=True)
+    while True:
+        try:
+            answer = input(PROMPT)
+        except (StdinNotImplementedError, EOFError):
+            return None
+        decision = ANSWERS.get(answer.strip().lower())
+        if decision is not None:
+            return decision

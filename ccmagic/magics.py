@@ -107,8 +107,9 @@ class ClaudeMagics(Magics):
     approvals = Enum(
         ("auto", "ask", "deny"),
         "auto",
-        help="Tools that need approval: 'ask' with a widget, 'deny' at once, or 'auto' "
-        "(ask when the cell came from a live frontend such as JupyterLab or VS Code).",
+        help="Tools that need approval: 'ask' the person (a prompt in the cell), 'deny' at "
+        "once, or 'auto' (ask when someone can answer: a frontend that takes input, such as "
+        "JupyterLab, Notebook or VS Code, or a terminal; deny in nbclient, papermill, nbval).",
     ).tag(config=True)
     notebook_path = Unicode(
         None,
@@ -218,12 +219,11 @@ class ClaudeMagics(Magics):
             raise failure
 
     def _approver(self) -> Any:
-        """Ask with a widget in a live frontend (it sends cell ids; headless runners do not)."""
-        live = self._cell_id is not None and getattr(self.shell, "kernel", None) is not None
-        if self.approvals == "ask" or (self.approvals == "auto" and live):
-            from ccmagic.approval import ask_in_notebook
+        """Ask the person when one can answer (see ``approvals``); ``None`` denies at once."""
+        from ccmagic.approval import ask_person, can_ask
 
-            return ask_in_notebook
+        if self.approvals == "ask" or (self.approvals == "auto" and can_ask(self.shell)):
+            return ask_person
         return None
 
     def _update_badge(self, session: Any, record: Any) -> None:

@@ -1,10 +1,10 @@
 """Which tools Claude may use: read-only ones freely, anything else only when approved.
 
 Claude Code asks before a tool outside ``allowed_tools`` runs; the session turns each question
-into an :class:`ApprovalRequest` for whoever drives it. In a live notebook a widget asks the
-user and waits for the click; headless runs (nbclient, papermill, nbval, CI, terminal) never
-wait: the tool is denied at once with a line saying how to allow it. Every decision is kept
-with the turn.
+into an :class:`ApprovalRequest` for whoever drives it. In a live notebook or terminal the
+person is asked (:mod:`ccmagic.approval`) and the turn waits for the answer; headless runs
+(nbclient, papermill, nbval, CI) never wait: the tool is denied at once with a line saying how
+to allow it. Every decision is kept with the turn.
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ class ApprovalRequest:
 
     call: ToolCall
     detail: str
-    future: concurrent.futures.Future[tuple[Decision, bool]] = field(
+    future: concurrent.futures.Future[tuple[Decision | None, bool]] = field(
         default_factory=concurrent.futures.Future, repr=False
     )
 
-    def answer(self, decision: Decision, interrupt: bool = False) -> None:
+    def answer(self, decision: Decision | None, interrupt: bool = False) -> None:
+        """``None``: nobody could be asked, so the tool is denied as in a headless run."""
         if not self.future.done():
             self.future.set_result((decision, interrupt))
 

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 EventHandler = Callable[[TurnEvent], None]
 RecordHook = Callable[[TurnRecord], None]
-Approver = Callable[[ApprovalRequest], Awaitable[tuple[Decision, bool]]]
+Approver = Callable[[ApprovalRequest], Awaitable[tuple[Decision | None, bool]]]
 
 # The SDK logs a dying CLI as an error on its own; we report it in the cell instead. Logging
 # that an application configures still receives these records.
@@ -389,19 +389,21 @@ class Session:
         if tool in self.allowed_for_session:
             log.append(permission_entry(call, detail, "allow", "allowed for this session"))
             return PermissionResultAllow()
-        if self.approver is None:
-            decision, interrupt, by = "deny", False, "headless"
-        else:
+        decision: Decision | None = None  # None: nobody can be asked (a headless run)
+        interrupt = False
+        if self.approver is not None:
             decision, interrupt = await self.approver(ApprovalRequest(call, detail))
-            by = "user"
-        if decision == "deny":
-            log.append(permission_entry(call, detail, "deny", "interrupt" if interrupt else by))
+        if decision is None or decision == "deny":
+            by = "headless" if decision is None else "interrupt" if interrupt else "user"
+            log.append(permission_entry(call, detail, "deny", by))
             message = how_to_allow(tool) if by == "headless" else f"The user denied {tool}."
             self._emit(Notice(f"⛔ {message}"))
             return PermissionResultDeny(message=message, interrupt=interrupt)
         if decision == "session":
             self.allowed_for_session.add(tool)
         log.append(permission_entry(call, detail, "allow", f"user ({decision})"))
+        how = "for this session" if decision == "session" else "once"
+        self._emit(Notice(f"✔ Allowed {how}: {call.line}"))
         return PermissionResultAllow()
 
     def _stream(self, event: dict[str, Any], emit: EventHandler, streamed: list[str]) -> None:
@@ -510,13 +512,14 @@ class BlockingSession:
         on_event: EventHandler | None = None,
         *,
         cell_id: str | None = None,
-        approve: Callable[[ApprovalRequest], Decision] | None = None,
+        approve: Callable[[ApprovalRequest], Decision | None] | None = None,
     ) -> TurnRecord:
-        """Ask and wait; ``approve`` answers tool approvals on this thread (None: deny all)."""
+        """Ask and wait; ``approve`` answers tool approvals on this thread. Without it, or when
+        it returns ``None`` (nobody can answer), tools that need approval are denied at once."""
         events: queue.SimpleQueue[Any] = queue.SimpleQueue()
         handle = on_event or (lambda event: None)
 
-        async def ask(request: ApprovalRequest) -> tuple[Decision, bool]:
+        async def ask(request: ApprovalRequest) -> tuple[Decision | None, bool]:
             events.put(request)
             return await asyncio.wrap_future(request.future)
 
@@ -525,7 +528,7 @@ class BlockingSession:
                 handle(event)
                 return
             try:
-                event.answer(approve(event) if approve else "deny")
+                event.answer(approve(event) if approve else None)
             except KeyboardInterrupt:  # Kernel -> Interrupt while asked: deny, and stop the turn
                 event.answer("deny", interrupt=True)
                 raise

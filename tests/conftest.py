@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
 import signal
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +79,7 @@ class KernelNotebook:
             resources={"metadata": {"path": str(path.parent)}},
         )
         self._context: Any = None
+        self.interrupted_at = 0.0
 
     def start(self) -> KernelNotebook:
         env = dict(os.environ, JPY_SESSION_NAME=str(self.path))
@@ -88,20 +92,37 @@ class KernelNotebook:
             self._context.__exit__(None, None, None)
             self._context = None
 
-    def run(self, source: str, interrupt_after: float | None = None) -> Any:
-        """Run ``source`` as a new cell; optionally send Kernel -> Interrupt after a delay."""
+    def run(
+        self,
+        source: str,
+        interrupt_after: float | None = None,
+        during: Callable[[], None] | None = None,
+    ) -> Any:
+        """Run ``source`` as a new cell; optionally send Kernel -> Interrupt after a delay, or
+        run ``during`` on a thread while the cell executes (to act on what the fake API saw
+        rather than on a clock, which a loaded machine makes unreliable)."""
         cell = nbformat.v4.new_code_cell(source)
         self.nb.cells.append(cell)
         timer = None
         if interrupt_after is not None:
-            timer = threading.Timer(interrupt_after, run_sync(self.client.km.interrupt_kernel))
+            timer = threading.Timer(interrupt_after, self.interrupt)
             timer.start()
+        helper = threading.Thread(target=during, daemon=True) if during else None
+        if helper is not None:
+            helper.start()
         try:
             self.client.execute_cell(cell, len(self.nb.cells) - 1)
         finally:
             if timer is not None:
                 timer.cancel()
+            if helper is not None:
+                helper.join(timeout=5)
         return cell
+
+    def interrupt(self) -> None:
+        """Kernel -> Interrupt, as a frontend sends it; remembers when."""
+        self.interrupted_at = time.monotonic()
+        run_sync(self.client.km.interrupt_kernel)()
 
     def save(self) -> None:
         nbformat.write(self.nb, self.path)
@@ -135,3 +156,66 @@ def notebook(claude_env: dict[str, str], tmp_path: Path) -> Iterator[KernelNoteb
         yield nb
     finally:
         nb.stop()
+
+
+class LiveFrontend:
+    """A real kernel driven like JupyterLab drives it: cells sent with ``allow_stdin``, so a
+    cell can ask its user (``input``), and this frontend answers from a script.
+
+    nbclient never allows stdin (it is a headless runner), hence this second driver.
+    """
+
+    def __init__(self, notebook_path: Path) -> None:
+        from jupyter_client.manager import KernelManager
+
+        self.km = KernelManager(kernel_name="python3")
+        self.km.start_kernel(
+            env=dict(os.environ, JPY_SESSION_NAME=str(notebook_path)),
+            cwd=str(notebook_path.parent),
+        )
+        self.kc = self.km.blocking_client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=60)
+        self.prompts: list[str] = []
+
+    def run(
+        self,
+        code: str,
+        answers: list[str | Callable[[str], str]] | None = None,
+        timeout: float = 120,
+    ) -> str:
+        """Run ``code``; answer its input requests in order, each a string or a function of
+        the prompt (``"^C"``: Kernel -> Interrupt instead). Returns what the cell showed."""
+        pending = list(answers or [])
+        msg_id = self.kc.execute(code, allow_stdin=True)
+        shown: list[str] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(queue.Empty):
+                request = self.kc.get_stdin_msg(timeout=0.05)
+                self.prompts.append(request["content"]["prompt"])
+                answer = pending.pop(0)  # an unexpected question fails the test here
+                if callable(answer):
+                    answer = answer(request["content"]["prompt"])
+                if answer == "^C":
+                    self.km.interrupt_kernel()
+                else:
+                    self.kc.input(answer)
+            with contextlib.suppress(queue.Empty):
+                msg = self.kc.get_iopub_msg(timeout=0.05)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "stream":
+                    shown.append(content["text"])
+                elif kind in ("display_data", "execute_result", "update_display_data"):
+                    shown.append(content["data"].get("text/plain", ""))
+                elif kind == "error":
+                    shown.append(f"{content['ename']}: {content['evalue']}")
+                elif kind == "status" and content["execution_state"] == "idle":
+                    return "\n".join(shown)
+        raise TimeoutError(f"the cell did not finish within {timeout} s")
+
+    def stop(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)

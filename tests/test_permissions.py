@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from ccmagic.options import SessionOptions
 from ccmagic.permissions import ApprovalRequest, describe_input
 from ccmagic.session import BlockingSession
 from ccmagic.testing import FakeAnthropicAPI, Reply
-from tests.conftest import KernelNotebook, report, text_of
+from tests.conftest import KernelNotebook, LiveFrontend, report, text_of
 
 
 def bash(command: str) -> Reply:
@@ -112,3 +115,65 @@ def test_describe_input_shows_commands_and_diffs() -> None:
     assert diff == "a.py\n- x = 1\n+ x = 2"
     assert describe_input({"url": "https://example.org"}).startswith("{")
     assert len(describe_input({"command": "y" * 5000})) == 600
+
+
+@pytest.fixture
+def frontend(claude_env: dict[str, str], tmp_path: Path) -> Iterator[LiveFrontend]:
+    live = LiveFrontend(tmp_path / "analysis.ipynb")
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+def test_a_live_frontend_is_asked_and_the_turn_waits_for_the_answer(
+    frontend: LiveFrontend, fake_api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    frontend.run("%load_ext ccmagic")
+    fake_api.script(
+        touch(tmp_path, "once"), "made it",
+        touch(tmp_path, "always-1"), "ok",
+        touch(tmp_path, "always-2"), "ok again",
+        touch(tmp_path, "denied"), "I will not then",
+    )  # fmt: skip
+
+    def yes_after_a_look(prompt: str) -> str:
+        time.sleep(1.0)
+        assert not (tmp_path / "once").exists()  # the command waits for the answer
+        return "y"
+
+    shown = frontend.run("%%claude -s s\nmake a file", answers=[yes_after_a_look])
+    assert "Claude wants to use Bash(" in shown and f"touch {tmp_path / 'once'}" in shown
+    assert "Allowed once: Bash" in shown and "made it" in shown
+    assert (tmp_path / "once").exists()
+    frontend.run("%%claude -s s\nanother", answers=["a"])
+    third = frontend.run("%%claude -s s\nand another")  # allowed for the session: not asked
+    assert (tmp_path / "always-2").exists() and "ok again" in third
+    denied = frontend.run("%%claude -s other\none more", answers=["maybe", "n"])
+    assert "The user denied Bash" in denied and not (tmp_path / "denied").exists()
+    assert len(frontend.prompts) == 4 and all("y = once" in p for p in frontend.prompts)
+    sidecar = json.loads((tmp_path / "analysis.claude.json").read_text())
+    turns = [e for e in sidecar["log"] if e["event"] == "turn"]
+    assert [[(p["decision"], p["by"]) for p in t["permissions"]] for t in turns] == [
+        [("allow", "user (once)")],
+        [("allow", "user (session)")],
+        [("allow", "allowed for this session")],
+        [("deny", "user")],
+    ]
+    report("tool approval in a live frontend", 4, len(turns), 4 - len(turns))
+
+
+def test_interrupt_while_asked_denies_and_stops_the_turn(
+    frontend: LiveFrontend, fake_api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    frontend.run("%load_ext ccmagic")
+    fake_api.script(touch(tmp_path, "never"), "should not be asked for")
+    shown = frontend.run("%%claude -s s\nmake a file", answers=["^C"])
+    assert "KeyboardInterrupt" in shown and not (tmp_path / "never").exists()
+    fake_api.clear_script()
+    fake_api.script("still here")
+    assert "still here" in frontend.run("%%claude -s s\nare you there?")
+    sidecar = json.loads((tmp_path / "analysis.claude.json").read_text())
+    turns = [e for e in sidecar["log"] if e["event"] == "turn"]
+    assert turns[0]["interrupted"] and turns[0]["permissions"][0]["by"] == "interrupt"
+    assert not turns[1]["interrupted"]
