@@ -203,6 +203,20 @@ class FakeAnthropicAPI:
         with self._lock:
             return [r.last_user_text for r in self.requests]
 
+    def wait_for_prompt(self, text: str, timeout: float = 60.0) -> RecordedRequest:
+        """Block until a model call whose prompt contains ``text`` has arrived; return it.
+
+        Lets a test act while a reply streams (interrupt, kill) without guessing a delay.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                for request in self.requests:
+                    if text in request.last_user_text:
+                        return request
+            time.sleep(0.01)
+        raise TimeoutError(f"no model call with {text!r} within {timeout} s")
+
     @property
     def pending(self) -> int:
         with self._lock:

@@ -46,9 +46,15 @@ def test_interrupt_mid_stream_five_times_in_a_row(
     latencies = []
     for i in range(5):
         fake_api.script(slow())
-        started = time.monotonic()
-        cell = notebook.run(f"%%claude -s s\nlong answer {i}", interrupt_after=1.5)
-        latencies.append(time.monotonic() - started - 1.5)
+        prompt = f"long answer {i}"
+
+        def interrupt_while_streaming(prompt: str = prompt) -> None:
+            fake_api.wait_for_prompt(prompt)
+            time.sleep(0.5)
+            notebook.interrupt()
+
+        cell = notebook.run(f"%%claude -s s\n{prompt}", during=interrupt_while_streaming)
+        latencies.append(time.monotonic() - notebook.interrupted_at)
         assert [e.ename for e in errors_of(cell)] == ["KeyboardInterrupt"]
         shown = answer(cell)
         assert shown.startswith("partial") and "⏹ interrupted" in shown
@@ -91,8 +97,13 @@ def test_cli_killed_mid_turn_then_resumed(
         "print(get_ipython().magics_manager.registry['ClaudeMagics']"
         ".registry.items()[0][1].session.pid)"
     )).strip())  # fmt: skip
-    threading.Timer(1.5, os.kill, (pid, signal.SIGKILL)).start()
-    died = notebook.run("%%claude -s s\ntell me a story")
+
+    def kill_while_streaming() -> None:
+        fake_api.wait_for_prompt("tell me a story")
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGKILL)
+
+    died = notebook.run("%%claude -s s\ntell me a story", during=kill_while_streaming)
     [error] = errors_of(died)
     assert "Claude Code process" in error.evalue and len(error.traceback) <= 3
     assert answer(died).startswith("partial")

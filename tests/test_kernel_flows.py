@@ -146,10 +146,14 @@ def test_interrupt_mid_stream_keeps_the_partial_answer(
 ) -> None:
     notebook.run("%load_ext ccmagic")
     fake_api.script(Reply("partial " * 400, delay=0.02, chunk_size=8), Reply("next one works"))
-    started = time.monotonic()
-    cell = notebook.run("%%claude -s s\ntell me everything", interrupt_after=2.0)
-    elapsed = time.monotonic() - started
-    assert elapsed < 2.0 + 2.0 + 1.0  # stopped within 2 s of the interrupt (+ slack)
+
+    def interrupt_while_streaming() -> None:
+        fake_api.wait_for_prompt("tell me everything")
+        time.sleep(0.5)
+        notebook.interrupt()
+
+    cell = notebook.run("%%claude -s s\ntell me everything", during=interrupt_while_streaming)
+    assert time.monotonic() - notebook.interrupted_at < 2.0 + 1.0  # 2 s, + slack for a busy box
     [error] = errors_of(cell)
     assert error.ename == "KeyboardInterrupt"
     shown = answer_outputs(cell)[0].data["text/plain"]
