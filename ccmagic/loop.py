@@ -33,7 +33,7 @@ class OwnSessionLoop(asyncio.SelectorEventLoop):
     spawns through ``loop.subprocess_exec``) leaves the group.
     """
 
-    async def subprocess_exec(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def subprocess_exec(self, *args: Any, **kwargs: Any) -> Any:
         if os.name == "posix":
             kwargs["start_new_session"] = True
         return await super().subprocess_exec(*args, **kwargs)
@@ -73,8 +73,8 @@ def wait_interruptibly(
     future: Future[T],
     events: queue.SimpleQueue[Any],
     on_event: Callable[[Any], None],
-    interrupt: Callable[[], None],
-    abort: Callable[[], None],
+    interrupt: Callable[[], object],
+    abort: Callable[[], object],
 ) -> tuple[T, bool]:
     """Wait for ``future`` on the main thread, handing each queued event to ``on_event``.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ccmagic.errors import SidecarError
 from ccmagic.loop import shared_loop
@@ -190,9 +190,10 @@ class SessionRegistry:
     def _import(self, session_id: str) -> None:
         """Copy this machine's transcript of ``session_id`` into the sidecar, if it has one."""
         if local_transcript_exists(session_id) and not self.sidecar.has_transcript(session_id):
-            from claude_agent_sdk import import_session_to_store
+            from claude_agent_sdk import SessionStore, import_session_to_store
 
-            self.loop.run(import_session_to_store(session_id, self.store))
+            # SidecarStore implements the protocol's required methods (append, load)
+            self.loop.run(import_session_to_store(session_id, cast(SessionStore, self.store)))
 
     # -- subcommands -------------------------------------------------------------------------
     def new(self, name: str) -> str | None:

@@ -289,9 +289,9 @@ class SidecarState:
             conv.turns.append(record)
             self.current.setdefault(record.session, record.session_id)
         elif kind == "tags":
-            conv = self.conversations.get(event["session_id"])
-            if conv is not None:
-                conv.tags = sorted(set(conv.tags) | set(event.get("tags") or []))
+            tagged = self.conversations.get(event["session_id"])
+            if tagged is not None:
+                tagged.tags = sorted(set(tagged.tags) | set(event.get("tags") or []))
 
     def conversation(self, name: str) -> Conversation | None:
         session_id = self.current.get(name)

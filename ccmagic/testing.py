@@ -177,7 +177,7 @@ class FakeAnthropicAPI:
         if self._server is None:
             raise RuntimeError("the fake API is not started")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def env(self) -> dict[str, str]:
         """Environment that points the Claude Code CLI at this server, offline."""

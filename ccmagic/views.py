@@ -39,7 +39,7 @@ def _excerpt(text: str, limit: int = 60) -> str:
 
 def turn_rows(frame: pd.DataFrame) -> list[tuple[str, ...]]:
     """Table cells for a page of ``ccmagic.history()`` rows."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for row in frame.itertuples():
         cost = None if row.cost_usd is None or row.cost_usd != row.cost_usd else row.cost_usd
         rows.append(

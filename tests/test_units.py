@@ -103,6 +103,22 @@ def test_turn_content_keeps_order_and_escapes_tool_inputs() -> None:
     assert "ls \\*.csv" in md
     assert "retry" not in md  # the retry line goes once the answer arrives
     assert content.plain("foot").endswith("── foot")
+    assert "\\$0.01 · \\$0.02" in content.markdown("$0.01 · $0.02")  # not LaTeX
+
+
+def test_approval_answers_and_who_can_answer() -> None:
+    from types import SimpleNamespace
+
+    from ccmagic.approval import ANSWERS, can_ask, question
+    from ccmagic.permissions import ApprovalRequest
+
+    assert [ANSWERS[a] for a in ("y", "a", "n", "")] == ["once", "session", "deny", "deny"]
+    assert "maybe" not in ANSWERS  # asked again rather than guessed
+    headless = SimpleNamespace(kernel=SimpleNamespace(_allow_stdin=False))
+    live = SimpleNamespace(kernel=SimpleNamespace(_allow_stdin=True))
+    assert not can_ask(headless) and can_ask(live)
+    shown = question(ApprovalRequest(ToolCall("Bash", "echo ```"), "echo ```"))
+    assert "~~~~\necho ```\n~~~~" in shown["text/markdown"]  # a fence the input cannot close
 
 
 def test_split_tools_accepts_commas_and_repeats() -> None:

@@ -93,3 +93,5 @@ def test_badge_has_a_plain_twin() -> None:
         "analysis: 3 turns · 1,500 tokens · $0.0024 so far · last turn $0.0008"
     )
     assert "analysis: 3 turns" in bundle["text/html"]
+    assert "mathjax_ignore" in bundle["text/html"]  # two "$" amounts are not a formula
+    assert badge("s", 1, 10, 0.1, 0.1)["text/plain"].startswith("s: 1 turn ·")
