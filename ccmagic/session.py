@@ -250,8 +250,9 @@ class Session:
         """Ask the running turn to stop; it ends soon after with what was written so far."""
         if self._task is None:
             return
-        if self._record is None:  # still connecting: the prompt will not be sent
+        if self._record is None:  # still connecting: stop now, the prompt was never sent
             self._interrupted_early = True
+            self._task.cancel()
         elif self._client is not None:
             with contextlib.suppress(Exception):  # the turn may have ended meanwhile
                 await self._client.interrupt()
