@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ccmagic.errors import SidecarError
-from ccmagic.sidecar import RECOVERY_SUFFIX, SUFFIX, Sidecar, SidecarState
+from ccmagic.sidecar import RECOVERY_SUFFIX, SUFFIX, Sidecar, SidecarState, collector_paused
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,25 +71,27 @@ def load_state(notebook: str | Path | None = None) -> SidecarState:
 def history(session: str | None = None, notebook: str | Path | None = None) -> pd.DataFrame:
     """One row per recorded turn, oldest first; ``started_at`` is timezone-aware (UTC).
 
-    Built straight from the sidecar's turn events (no intermediate objects): 10,000 turns
-    load in well under the 200 ms a notebook user notices.
+    Built straight from the sidecar's turn events (no intermediate objects, one orjson parse,
+    no garbage collection passes meanwhile): 10,000 turns load well within the 200 ms a
+    notebook user notices.
     """
     import pandas as pd
 
-    rows: list[dict[str, Any]] = []
-    problems: list[SidecarError] = []
-    for car in sidecars_for(notebook):
-        try:
-            rows.extend(car.events(("turn",)))
-        except SidecarError as problem:
-            problems.append(problem)
-    if problems and not rows:
-        raise problems[0]
-    if session is not None:
-        rows = [r for r in rows if r.get("session") == session]
-    for row in rows:
-        row["tools"] = ", ".join(call.get("name", "") for call in row.get("tool_calls") or [])
-    frame = pd.DataFrame.from_records(rows, columns=HISTORY_COLUMNS)
+    with collector_paused():
+        rows: list[dict[str, Any]] = []
+        problems: list[SidecarError] = []
+        for car in sidecars_for(notebook):
+            try:
+                rows.extend(car.events(("turn",)))
+            except SidecarError as problem:
+                problems.append(problem)
+        if problems and not rows:
+            raise problems[0]
+        if session is not None:
+            rows = [r for r in rows if r.get("session") == session]
+        for row in rows:
+            row["tools"] = ", ".join(c.get("name", "") for c in row.get("tool_calls") or [])
+        frame = pd.DataFrame.from_records(rows, columns=HISTORY_COLUMNS)
     frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True, format="ISO8601")
     frame["cost_usd"] = frame["cost_usd"].astype("Float64")
     for column in ("turn", "input_tokens", "output_tokens", "cache_read_tokens",

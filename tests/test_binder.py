@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sysconfig
@@ -72,3 +73,6 @@ def test_binder_install_works_in_a_fresh_venv(tmp_path: Path) -> None:
     ).stdout.splitlines()
     assert Path(out[0]).resolve() == Path(site).resolve()  # installed into the new venv
     assert "Claude Code" in out[1]
+    overrides = env_dir / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    tracker = json.loads(overrides.read_text())["@jupyterlab/notebook-extension:tracker"]
+    assert tracker["autoStartDefaultKernel"] is True
