@@ -4,7 +4,7 @@ All three talk to the same instant fake model through the real CLI, measured int
 one run so that machine noise hits them alike. Prints medians and the two ratios of issue 2,
 and the time of ``%load_ext ccmagic``.
 
-    python benchmarks/bench_turns.py [--turns 15]
+    python benchmarks/bench_turns.py [--turns 21]
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import nbformat
 from _common import median_ms, offline_claude
@@ -56,7 +58,7 @@ def load_ext_seconds(runs: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--turns", type=int, default=15)
+    parser.add_argument("--turns", type=int, default=21)
     turns = parser.parse_args().turns
     with offline_claude():
         loop = LoopThread()
@@ -80,14 +82,22 @@ def main() -> None:
             noop = [cell("pass") for _ in range(turns)]
             cell("%%claude -s bench\nwarm up")  # connects: the first turn is not a warm one
             loop.run(raw_turn(raw, "warm up"))
+
+            def timed(coro: Any) -> float:
+                started = time.perf_counter()
+                loop.run(coro)
+                return time.perf_counter() - started
+
+            kinds: list[tuple[list[float], Callable[[int], float]]] = [
+                (ours, lambda i: cell(f"%%claude -s bench\nturn {i}")),
+                (direct, lambda i: timed(raw_turn(raw, f"turn {i}"))),
+                (fresh, lambda i: timed(fresh_process_turn(resumable, f"turn {i}"))),
+            ]
             for i in range(turns):
-                ours.append(cell(f"%%claude -s bench\nturn {i}"))
-                started = time.perf_counter()
-                loop.run(raw_turn(raw, f"turn {i}"))
-                direct.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                loop.run(fresh_process_turn(resumable, f"turn {i}"))
-                fresh.append(time.perf_counter() - started)
+                # rotate the order: a kind measured right after a fresh CLI process started and
+                # exited would otherwise pay for that process's teardown every time
+                for samples, run in kinds[i % 3 :] + kinds[: i % 3]:
+                    samples.append(run(i))
         loop.run(raw.disconnect())
     load = load_ext_seconds(5)
     print(f"turns per kind            {turns}")

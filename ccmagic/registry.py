@@ -9,6 +9,7 @@ it ends; a turn that cannot be written stays in memory and is written with the n
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -36,6 +37,7 @@ class SessionRegistry:
         self.store = SidecarStore(self.sidecar)
         if warning:
             self._warnings.append(warning)
+        atexit.register(self.flush)  # transcript entries still queued when the kernel stops
 
     def __contains__(self, name: str) -> bool:
         return name in self._sessions
@@ -56,6 +58,7 @@ class SessionRegistry:
             sidecar.pending = self.sidecar.pending + sidecar.pending
             self.sidecar = sidecar
             self.store.sidecar = sidecar
+        self.flush()
         warnings, self._warnings = self._warnings, []
         if warning:
             warnings.append(warning)
@@ -79,6 +82,11 @@ class SessionRegistry:
                 f"Could not write {self.sidecar.path.name} ({why}); {turns} turn(s) are kept "
                 "in memory and written as soon as it works again."
             )
+
+    def flush(self) -> None:
+        """Write whatever waits (transcript entries queued by the store, failed writes)."""
+        if self.sidecar.pending:
+            self._write()
 
     def _record_turn(self, record: TurnRecord) -> None:
         self._write({"event": "turn"} | record.to_dict())
@@ -202,6 +210,7 @@ class SessionRegistry:
         session = self._sessions.pop(name, None)
         if session is not None:
             session.close()
+            self.flush()
             old: str | None = session.session_id
         else:
             conversation = self.state().conversation(name)
@@ -215,6 +224,7 @@ class SessionRegistry:
         if session is None or not session.session.connected:
             return False
         session.close()
+        self.flush()
         return True
 
     def fork(self, name: str, new_name: str, options: SessionOptions) -> BlockingSession:

@@ -139,7 +139,8 @@ class NotebookTurnView:
         self.stream = stream
         self.interval = interval
         self._handle: Any = None
-        self._last = 0.0
+        # the first update waits an interval too: a quick answer is then one output message
+        self._last = time.monotonic()
         if stream and notices:
             self._show(None)
 

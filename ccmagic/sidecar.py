@@ -251,7 +251,7 @@ class Sidecar:
         """The transcript entries stored under ``key``, each ``uuid`` once, in order."""
         by_project: dict[str, list[dict[str, Any]]] = {}
         subpath = key.get("subpath")
-        for event in self.events(("transcript",)):
+        for event in self._transcript_events():
             stored = event.get("key", {})
             if stored.get("session_id") == key["session_id"] and stored.get("subpath") == subpath:
                 by_project.setdefault(stored.get("project_key", ""), []).extend(event["entries"])
@@ -273,8 +273,13 @@ class Sidecar:
         return unique
 
     def has_transcript(self, session_id: str) -> bool:
-        needle = f'"session_id": "{session_id}"'
-        return any(needle in json.dumps(e.get("key", {})) for e in self.events(("transcript",)))
+        return any(e.get("key", {}).get("session_id") == session_id
+                   for e in self._transcript_events())  # fmt: skip
+
+    def _transcript_events(self) -> list[dict[str, Any]]:
+        """Transcript events in the file, then those still waiting to be written."""
+        waiting = [e for e in self.pending if e.get("event") == "transcript"]
+        return [*self.events(("transcript",)), *waiting]
 
 
 @dataclass
@@ -367,11 +372,18 @@ class SidecarStore:
         self.sidecar = sidecar
 
     async def append(self, key: dict[str, Any], entries: list[dict[str, Any]]) -> None:
-        """Never fails: entries that cannot be written now wait in the sidecar's queue (the
-        SDK would otherwise retry and then drop them)."""
+        """Queue the entries; they are written with the turn they belong to.
+
+        Claude Code mirrors a turn's entries just before its result, and the SDK waits for
+        this call before it hands the result over: writing here would put a second locked,
+        fsynced write on every turn's critical path. The turn record follows at once and
+        takes the queue with it (the registry also flushes before each prompt and at exit).
+        Never fails, so the SDK never retries or drops a batch.
+        """
         if entries:
-            with contextlib.suppress(OSError, SidecarError):
-                self.sidecar.append({"event": "transcript", "key": dict(key), "entries": entries})
+            self.sidecar.pending.append(
+                {"event": "transcript", "key": dict(key), "entries": entries}
+            )
 
     async def load(self, key: dict[str, Any]) -> list[dict[str, Any]] | None:
         return self.sidecar.transcript(key)
