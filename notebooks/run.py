@@ -6,6 +6,8 @@ Runs in a scratch copy (so the sidecar it writes stays out of the repository), o
 when ``ANTHROPIC_API_KEY`` is set and on the offline demo model otherwise. ``--update`` writes
 the outputs back into the notebook itself (how the stored outputs nbval checks are made),
 without the session ids: a fresh clone has no sidecar, so it must start its own conversations.
+Widget state is not kept in the HTML or the stored notebooks, so viewers show the static
+tables every widget is paired with.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ def run(notebook: Path, out: Path, update: bool) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     executed = out / notebook.name
     nbformat.write(nb, executed)
+    # Without the widgets' saved state, nbconvert (and GitHub) show each widget's static
+    # HTML twin; with it, they show an empty box unless they can fetch the widget manager.
+    nb.metadata.pop("widgets", None)
     rendered = out / (notebook.stem + ".html")
     body, _ = HTMLExporter().from_notebook_node(nb)
     rendered.write_text(body, encoding="utf-8")

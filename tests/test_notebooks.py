@@ -28,3 +28,17 @@ def test_notebook_reproduces_its_stored_outputs(name: str, tmp_path: Path) -> No
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert not (NOTEBOOKS / f"{name}.claude.json").exists()
+
+
+@pytest.mark.parametrize("name", ["quickstart", "continuity", "costs"])
+def test_stored_notebooks_show_static_tables_in_viewers(name: str) -> None:
+    """No saved widget state: nbconvert and GitHub then show each widget's HTML twin instead
+    of an empty box that needs the widget manager from a CDN."""
+    import json
+
+    document = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text())
+    assert "widgets" not in document["metadata"]
+    if name == "quickstart":
+        history = [c for c in document["cells"] if "".join(c["source"]) == "%claude history"]
+        [output] = history[0]["outputs"]
+        assert "<table class='ccmagic-history" in "".join(output["data"]["text/html"])
