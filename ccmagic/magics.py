@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import sys
+import threading
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -66,6 +70,12 @@ def _demo_args(line: str) -> None:
     """%claude demo [--auto]: answer from the offline demo model (no network, no key)."""
 
 
+def _import_quietly() -> None:
+    """Import the SDK ahead of use; a failure is reported by the real import later."""
+    with contextlib.suppress(Exception):
+        importlib.import_module("claude_agent_sdk")
+
+
 @magics_class
 class ClaudeMagics(Magics):
     """Talk to Claude from notebook cells; defaults below are set with ``%config ClaudeMagics``."""
@@ -111,6 +121,12 @@ class ClaudeMagics(Magics):
         "once, or 'auto' (ask when someone can answer: a frontend that takes input, such as "
         "JupyterLab, Notebook or VS Code, or a terminal; deny in nbclient, papermill, nbval).",
     ).tag(config=True)
+    preload = Bool(
+        True,
+        help="When the cell that ran %load_ext has finished, import the Claude Agent SDK on a "
+        "background thread, so the first %%claude cell does not wait for it (about 3 s when "
+        "Jupyter's own packages are installed). Set it in that same cell to turn it off.",
+    ).tag(config=True)
     notebook_path = Unicode(
         None,
         allow_none=True,
@@ -124,6 +140,13 @@ class ClaudeMagics(Magics):
         self._badges: set[str] = set()
         if shell is not None:
             shell.events.register("pre_run_cell", self._remember_cell)
+            shell.events.register("post_run_cell", self._preload_once)
+
+    def _preload_once(self, result: Any) -> None:
+        """Warm the SDK import up once the %load_ext cell is done (``preload``)."""
+        self.shell.events.unregister("post_run_cell", self._preload_once)
+        if self.preload and "claude_agent_sdk" not in sys.modules:
+            threading.Thread(target=_import_quietly, name="ccmagic-preload", daemon=True).start()
 
     def _remember_cell(self, info: Any) -> None:
         """Keep the id of the cell about to run (JupyterLab and VS Code send one)."""

@@ -162,3 +162,24 @@ def test_interrupt_mid_stream_keeps_the_partial_answer(
     after = notebook.run("%%claude -s s\nare you there?")
     assert not errors_of(after) and "next one works" in text_of(after)
     assert "tell me everything" in fake_api.requests[-1].texts
+
+
+WAIT_FOR_SDK = (
+    "import sys, time\n"
+    "t = time.monotonic()\n"
+    "while 'claude_agent_sdk' not in sys.modules and time.monotonic() - t < {seconds}:\n"
+    "    time.sleep(0.05)\n"
+    "print('claude_agent_sdk' in sys.modules)"
+)
+
+
+def test_the_sdk_is_imported_in_the_background_after_load_ext(notebook: KernelNotebook) -> None:
+    """The first %%claude cell then need not wait seconds for the import; load_ext stays light
+    (test_shell checks that the import is not part of load_ext itself)."""
+    notebook.run("%load_ext ccmagic")
+    assert text_of(notebook.run(WAIT_FOR_SDK.format(seconds=60))).strip() == "True"
+
+
+def test_preload_can_be_turned_off(notebook: KernelNotebook) -> None:
+    notebook.run("%load_ext ccmagic\n%config ClaudeMagics.preload = False")
+    assert text_of(notebook.run(WAIT_FOR_SDK.format(seconds=3))).strip() == "False"
