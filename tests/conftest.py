@@ -119,6 +119,21 @@ class KernelNotebook:
                 helper.join(timeout=5)
         return cell
 
+    def sdk_loaded(self, within: float) -> bool:
+        """Whether the background import of the SDK (``ClaudeMagics.preload``) has finished
+        within ``within`` seconds: a person writing the first question gives it that time."""
+        cell = self.run(
+            "import sys, time\n"
+            "def loaded():  # in sys.modules from the start of its import: wait for the end\n"
+            "    sdk = sys.modules.get('claude_agent_sdk')\n"
+            "    return sdk is not None and not getattr(sdk.__spec__, '_initializing', False)\n"
+            "t = time.monotonic()\n"
+            f"while not loaded() and time.monotonic() - t < {within}:\n"
+            "    time.sleep(0.05)\n"
+            "print(loaded())"
+        )
+        return text_of(cell).strip() == "True"
+
     def interrupt(self) -> None:
         """Kernel -> Interrupt, as a frontend sends it; remembers when."""
         self.interrupted_at = time.monotonic()

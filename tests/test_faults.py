@@ -73,6 +73,7 @@ def test_interrupt_while_connecting_sends_nothing(
     notebook: KernelNotebook, fake_api: FakeAnthropicAPI
 ) -> None:
     notebook.run("%load_ext ccmagic")
+    assert notebook.sdk_loaded(within=60)  # an import cannot be interrupted; connecting can
     started = time.monotonic()
     cell = notebook.run("%%claude -s s\nnever mind", interrupt_after=0.3)
     latency = time.monotonic() - started - 0.3
@@ -188,6 +189,7 @@ def test_no_credentials_and_wrong_cli_path_are_short_and_quick(
     notebook.run("%load_ext ccmagic")
     timings = {}
     notebook.run("import os\nkey = os.environ.pop('ANTHROPIC_API_KEY')")
+    assert notebook.sdk_loaded(within=60)  # as while a person writes the first question
     started = time.monotonic()
     cell = notebook.run("%%claude -s nokey\nhello")
     timings["no credentials"] = time.monotonic() - started

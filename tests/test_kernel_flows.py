@@ -164,22 +164,14 @@ def test_interrupt_mid_stream_keeps_the_partial_answer(
     assert "tell me everything" in fake_api.requests[-1].texts
 
 
-WAIT_FOR_SDK = (
-    "import sys, time\n"
-    "t = time.monotonic()\n"
-    "while 'claude_agent_sdk' not in sys.modules and time.monotonic() - t < {seconds}:\n"
-    "    time.sleep(0.05)\n"
-    "print('claude_agent_sdk' in sys.modules)"
-)
-
 
 def test_the_sdk_is_imported_in_the_background_after_load_ext(notebook: KernelNotebook) -> None:
     """The first %%claude cell then need not wait seconds for the import; load_ext stays light
     (test_shell checks that the import is not part of load_ext itself)."""
     notebook.run("%load_ext ccmagic")
-    assert text_of(notebook.run(WAIT_FOR_SDK.format(seconds=60))).strip() == "True"
+    assert notebook.sdk_loaded(within=60)
 
 
 def test_preload_can_be_turned_off(notebook: KernelNotebook) -> None:
     notebook.run("%load_ext ccmagic\n%config ClaudeMagics.preload = False")
-    assert text_of(notebook.run(WAIT_FOR_SDK.format(seconds=3))).strip() == "False"
+    assert not notebook.sdk_loaded(within=3)
