@@ -144,7 +144,8 @@ class ClaudeMagics(Magics):
 
     def _preload_once(self, result: Any) -> None:
         """Warm the SDK import up once the %load_ext cell is done (``preload``)."""
-        self.shell.events.unregister("post_run_cell", self._preload_once)
+        if self.shell is not None:
+            self.shell.events.unregister("post_run_cell", self._preload_once)
         if self.preload and "claude_agent_sdk" not in sys.modules:
             threading.Thread(target=_import_quietly, name="ccmagic-preload", daemon=True).start()
 

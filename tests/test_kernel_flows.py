@@ -164,7 +164,6 @@ def test_interrupt_mid_stream_keeps_the_partial_answer(
     assert "tell me everything" in fake_api.requests[-1].texts
 
 
-
 def test_the_sdk_is_imported_in_the_background_after_load_ext(notebook: KernelNotebook) -> None:
     """The first %%claude cell then need not wait seconds for the import; load_ext stays light
     (test_shell checks that the import is not part of load_ext itself)."""
