@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 import time
 
 import nbformat
@@ -20,7 +21,11 @@ from nbclient import NotebookClient
 
 def first_cell_seconds(preload: bool, pause: float) -> float:
     nb = nbformat.v4.new_notebook()
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True)
+    work = tempfile.mkdtemp(prefix="ccmagic-bench-")  # the fallback sidecar lands there
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", allow_errors=True,
+        resources={"metadata": {"path": work}},
+    )  # fmt: skip
     with client.setup_kernel():
 
         def cell(source: str) -> float:

@@ -78,6 +78,7 @@ def test_headless_kernel_denies_at_once_and_says_how_to_allow(
     notebook: KernelNotebook, fake_api: FakeAnthropicAPI
 ) -> None:
     notebook.run("%load_ext ccmagic")
+    assert notebook.sdk_loaded(within=60)  # the figure is the cell, not the SDK's import
     folder = notebook.path.parent
     fake_api.script(touch(folder, "headless"), "I could not run it.")
     started = time.monotonic()

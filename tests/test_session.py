@@ -82,9 +82,11 @@ def test_a_killed_cli_is_resumed_on_the_next_turn(
 
         def kill_midway(event: object) -> None:
             events.append(event)
-            if time.monotonic() > future_kill and pid:
+            if time.monotonic() > future_kill and not killed:
+                killed.append(pid)
                 os.kill(pid, signal.SIGKILL)
 
+        killed: list[int] = []
         died = s.query("tell me a long story", kill_midway)
         assert died.is_error and "Claude Code process" in (died.error or "")
         assert died.response.startswith("slow")  # the partial answer is kept
