@@ -88,13 +88,17 @@ class Sidecar:
     def append(self, *events: dict[str, Any]) -> None:
         """Add events (after any still pending) at the end of the file, creating it if needed.
 
-        On failure the events stay in :attr:`pending` and the error is raised.
+        On failure the events stay in :attr:`pending` and the error is raised. Events queued
+        meanwhile by another thread (the session store's) are kept for the next append.
         """
-        self.pending.extend(events)
-        if not self.pending:
+        batch, self.pending = [*self.pending, *events], []
+        if not batch:
             return
-        self._write(self.pending)
-        self.pending = []
+        try:
+            self._write(batch)
+        except BaseException:
+            self.pending = batch + self.pending
+            raise
 
     def _write(self, events: list[dict[str, Any]]) -> None:
         lines = b",\n".join(
