@@ -11,33 +11,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
 
-import nbformat
-from _common import median_ms, offline_claude
-from nbclient import NotebookClient
+from _common import ScratchNotebook, median_ms, offline_claude
 
 
 def first_cell_seconds(preload: bool, pause: float) -> float:
-    nb = nbformat.v4.new_notebook()
-    work = tempfile.mkdtemp(prefix="ccmagic-bench-")  # the fallback sidecar lands there
-    client = NotebookClient(
-        nb, timeout=120, kernel_name="python3", allow_errors=True,
-        resources={"metadata": {"path": work}},
-    )  # fmt: skip
-    with client.setup_kernel():
-
-        def cell(source: str) -> float:
-            nb.cells.append(nbformat.v4.new_code_cell(source))
-            started = time.perf_counter()
-            client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
-            return time.perf_counter() - started
-
-        cell(f"%load_ext ccmagic\n%config ClaudeMagics.preload = {preload}")
+    notebook = ScratchNotebook()
+    with notebook.client.setup_kernel():
+        notebook.cell(f"%load_ext ccmagic\n%config ClaudeMagics.preload = {preload}")
         time.sleep(pause)
-        seconds = cell("%%claude\nhello")
-        assert "not logged in" in str(nb.cells[-1].outputs), nb.cells[-1].outputs
+        seconds = notebook.cell("%%claude\nhello")
+        assert "not logged in" in str(notebook.outputs), notebook.outputs
         return seconds
 
 

@@ -12,16 +12,13 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-import nbformat
-from _common import median_ms, offline_claude
+from _common import ScratchNotebook, median_ms, offline_claude
 from claude_agent_sdk import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
-from nbclient import NotebookClient
 
 from ccmagic.loop import LoopThread
 
@@ -68,20 +65,10 @@ def main() -> None:
         resumable = str(uuid.uuid4())
         loop.run(fresh_process_turn_first(resumable))
 
-        nb = nbformat.v4.new_notebook()
-        work = tempfile.mkdtemp(prefix="ccmagic-bench-")  # the fallback sidecar lands there
-        client = NotebookClient(
-            nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": work}}
-        )
+        notebook = ScratchNotebook(timeout=60)
+        cell = notebook.cell
         ours, direct, fresh = [], [], []
-        with client.setup_kernel():
-
-            def cell(source: str) -> float:
-                nb.cells.append(nbformat.v4.new_code_cell(source))
-                started = time.perf_counter()
-                client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
-                return time.perf_counter() - started
-
+        with notebook.client.setup_kernel():
             cell("%load_ext ccmagic")
             cell("%%claude -s bench\nwarm up")  # connects: the first turn is not a warm one
             noop = [cell("pass") for _ in range(turns)]  # after the SDK's background import
