@@ -46,11 +46,13 @@ class SessionRegistry:
         return list(self._sessions.items())
 
     # -- the sidecar -------------------------------------------------------------------------
-    def refresh(self) -> list[str]:
+    def refresh(self, before_prompt: bool = False) -> list[str]:
         """Look again for the notebook and its sidecar (renamed, repaired); return warnings.
 
         The same file keeps its :class:`Sidecar` (and so its queue of unwritten events); a
-        different one takes the queue over.
+        different one takes the queue over. ``before_prompt`` also writes the transcript
+        entries the store queued; a failed write's backlog is left to the turn's own write,
+        which retries it and says so once.
         """
         self.notebook = self.locate()
         sidecar, warning = open_sidecar(self.notebook, known=self.sidecar)
@@ -58,7 +60,8 @@ class SessionRegistry:
             sidecar.pending = self.sidecar.pending + sidecar.pending
             self.sidecar = sidecar
             self.store.sidecar = sidecar
-        self.flush()
+        if before_prompt and all(e.get("event") == "transcript" for e in sidecar.pending):
+            self.flush()
         warnings, self._warnings = self._warnings, []
         if warning:
             warnings.append(warning)
@@ -109,7 +112,7 @@ class SessionRegistry:
         self, name: str, options: SessionOptions, tags: tuple[str, ...] = ()
     ) -> tuple[BlockingSession, list[str]]:
         """The session called ``name`` and what to tell the user about it."""
-        notices = self.refresh()
+        notices = self.refresh(before_prompt=True)
         session = self._sessions.get(name)
         if session is None:
             session = self._open(name, options, notices)
