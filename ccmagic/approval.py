@@ -39,7 +39,7 @@ def question(request: ApprovalRequest) -> dict[str, str]:
     """What Claude wants to run, as a display bundle (Markdown, and plain for terminals)."""
     fence = "~~~~" if "```" in request.detail else "```"
     return {
-        "text/markdown": f"**Claude wants to use** `{request.call.line}`\n\n"
+        "text/markdown": f"**Claude wants to use** `` {request.call.line} ``\n\n"
         f"{fence}\n{request.detail}\n{fence}",
         "text/plain": f"Claude wants to use {request.call.line}:\n{request.detail}",
     }

@@ -147,6 +147,18 @@ class KernelNotebook:
         os.kill(self.client.km.provisioner.process.pid, signal.SIGKILL)
 
 
+def once_streaming(api: FakeAnthropicAPI, prompt: str, action: Callable[[], None]) -> Callable:
+    """For ``KernelNotebook.run(during=...)``: ``action`` half a second after ``prompt`` has
+    reached the model, when its (slow) answer is streaming."""
+
+    def wait_then_act() -> None:
+        api.wait_for_prompt(prompt)
+        time.sleep(0.5)
+        action()
+
+    return wait_then_act
+
+
 def text_of(cell: Any) -> str:
     """Everything a cell showed, as plain text (stream, display, error)."""
     parts: list[str] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from ccmagic.testing import FakeAnthropicAPI, Reply, http_error
-from tests.conftest import KernelNotebook, closed_port, errors_of, text_of
+from tests.conftest import KernelNotebook, closed_port, errors_of, once_streaming, text_of
 
 
 def answer_outputs(cell) -> list:
@@ -146,13 +146,8 @@ def test_interrupt_mid_stream_keeps_the_partial_answer(
 ) -> None:
     notebook.run("%load_ext ccmagic")
     fake_api.script(Reply("partial " * 400, delay=0.02, chunk_size=8), Reply("next one works"))
-
-    def interrupt_while_streaming() -> None:
-        fake_api.wait_for_prompt("tell me everything")
-        time.sleep(0.5)
-        notebook.interrupt()
-
-    cell = notebook.run("%%claude -s s\ntell me everything", during=interrupt_while_streaming)
+    during = once_streaming(fake_api, "tell me everything", notebook.interrupt)
+    cell = notebook.run("%%claude -s s\ntell me everything", during=during)
     assert time.monotonic() - notebook.interrupted_at < 2.0 + 1.0  # 2 s, + slack for a busy box
     [error] = errors_of(cell)
     assert error.ename == "KeyboardInterrupt"
