@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ccmagic.turns import ToolCall, shorten
+from ccmagic.events import Notice, TurnEvent
+from ccmagic.turns import ToolCall, TurnRecord, shorten
 
 READ_ONLY_TOOLS = ("Read", "Grep", "Glob", "LS", "NotebookRead", "TodoWrite")
 
 Decision = Literal["once", "session", "deny"]
+Approver = Callable[["ApprovalRequest"], Awaitable[tuple["Decision | None", bool]]]
 
 
 @dataclass
@@ -63,3 +66,50 @@ def how_to_allow(tool: str) -> str:
 def permission_entry(call: ToolCall, detail: str, decision: str, by: str) -> dict[str, str]:
     """How a decision is recorded with the turn: the tool, its input (shortened), who said."""
     return {"tool": call.name, "input": shorten(detail, 200), "decision": decision, "by": by}
+
+
+class PermissionGate:
+    """Claude Code's ``can_use_tool`` callback for one session: decides, records, says so.
+
+    ``approver`` asks whoever drives the session; ``None`` denies at once, as a headless run
+    must. A tool allowed "for this session" is not asked about again.
+    """
+
+    def __init__(self) -> None:
+        self.approver: Approver | None = None
+        self.allowed_for_session: set[str] = set()
+        self._record: TurnRecord | None = None
+        self._emit: Callable[[TurnEvent], None] = lambda event: None
+
+    def begin(self, record: TurnRecord, emit: Callable[[TurnEvent], None]) -> None:
+        """Decisions from now on belong to ``record``'s turn and are shown through ``emit``."""
+        self._record, self._emit = record, emit
+
+    def end(self) -> None:
+        self._record, self._emit = None, lambda event: None
+
+    async def __call__(self, tool: str, tool_input: dict[str, Any], context: Any) -> Any:
+        from claude_agent_sdk import PermissionResultAllow, PermissionResultDeny
+
+        call = ToolCall.from_block(tool, tool_input)
+        detail = describe_input(tool_input)
+        log = self._record.permissions if self._record is not None else []
+        if tool in self.allowed_for_session:
+            log.append(permission_entry(call, detail, "allow", "allowed for this session"))
+            return PermissionResultAllow()
+        decision: Decision | None = None  # None: nobody can be asked (a headless run)
+        interrupt = False
+        if self.approver is not None:
+            decision, interrupt = await self.approver(ApprovalRequest(call, detail))
+        if decision is None or decision == "deny":
+            by = "headless" if decision is None else "interrupt" if interrupt else "user"
+            log.append(permission_entry(call, detail, "deny", by))
+            message = how_to_allow(tool) if by == "headless" else f"The user denied {tool}."
+            self._emit(Notice(f"⛔ {message}"))
+            return PermissionResultDeny(message=message, interrupt=interrupt)
+        if decision == "session":
+            self.allowed_for_session.add(tool)
+        log.append(permission_entry(call, detail, "allow", f"user ({decision})"))
+        how = "for this session" if decision == "session" else "once"
+        self._emit(Notice(f"✔ Allowed {how}: {call.line}"))
+        return PermissionResultAllow()

@@ -58,7 +58,7 @@ def test_binder_install_works_in_a_fresh_venv(tmp_path: Path) -> None:
     )
     check = (
         "import ccmagic, pathlib, subprocess;"
-        "from ccmagic.session import bundled_cli_path;"
+        "from ccmagic.failures import bundled_cli_path;"
         "print(pathlib.Path(ccmagic.__file__).parent.parent);"
         "print(subprocess.run([str(bundled_cli_path()), '--version'], capture_output=True,"
         " text=True, check=True).stdout.strip())"

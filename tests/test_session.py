@@ -12,7 +12,8 @@ import pytest
 from ccmagic import Session, SessionOptions
 from ccmagic.errors import ClaudeUnavailable
 from ccmagic.events import Notice, Retrying
-from ccmagic.session import BlockingSession, failure_of
+from ccmagic.failures import failure_of
+from ccmagic.session import BlockingSession
 from ccmagic.testing import FakeAnthropicAPI, Reply, http_error
 from tests.conftest import closed_port
 
