@@ -8,9 +8,9 @@ no network and no key. Every answer says it comes from the demo model.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from ccmagic.testing import FakeAnthropicAPI
+from ccmagic.transcripts import claude_config_dir
 
 CREDENTIAL_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN")
 
@@ -21,8 +21,7 @@ def has_credentials() -> bool:
     """Whether Claude Code would find a key or a login of this user."""
     if any(os.environ.get(name) for name in CREDENTIAL_VARIABLES):
         return True
-    config = Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude")
-    return (config / ".credentials.json").exists()
+    return (claude_config_dir() / ".credentials.json").exists()
 
 
 def start_demo() -> str:

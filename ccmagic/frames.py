@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ccmagic.errors import SidecarError
 from ccmagic.sidecar import RECOVERY_SUFFIX, SUFFIX, Sidecar, SidecarState, collector_paused
+from ccmagic.turns import CostSoFar
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,8 +108,9 @@ def sessions(
 ) -> pd.DataFrame:
     """One row per conversation (a name keeps its earlier ones after ``new``), with totals.
 
-    ``cost_usd`` is the sum of the turns' own costs; ``unknown_cost_turns`` counts turns whose
-    cost Claude Code did not report, so a total is never silently short.
+    ``cost_usd`` is the sum of the turns' known costs (``<NA>`` when none is known);
+    ``unknown_cost_turns`` counts the turns it leaves out, so a total is never silently short.
+    ``turns`` counts prompts the model received (not tries that never reached it).
     """
     import pandas as pd
 
@@ -119,7 +121,7 @@ def sessions(
         if wanted and not wanted & set(conv.tags):
             continue
         turns = conv.turns
-        costs = [t.cost_usd for t in turns if t.cost_usd is not None]
+        cost = CostSoFar.of(turns)
         rows.append(
             {
                 "session": conv.session,
@@ -127,9 +129,11 @@ def sessions(
                 "current": state.current.get(conv.session) == conv.session_id,
                 "reason": conv.reason,
                 "parent": conv.parent,
-                "turns": len(turns),
-                "cost_usd": round(sum(costs), 10),
-                "unknown_cost_turns": len(turns) - len(costs),
+                "turns": cost.turns,
+                "cost_usd": None
+                if cost.turns and cost.unknown_turns == cost.turns
+                else cost.known_usd,
+                "unknown_cost_turns": cost.unknown_turns,
                 "input_tokens": sum(t.input_tokens for t in turns),
                 "output_tokens": sum(t.output_tokens for t in turns),
                 "first_at": min((t.started_at for t in turns), default=conv.started_at or None),
@@ -145,4 +149,5 @@ def sessions(
     ])  # fmt: skip
     for column in ("first_at", "last_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    frame["cost_usd"] = frame["cost_usd"].astype("Float64")
     return frame

@@ -16,10 +16,11 @@ from typing import Any, cast
 
 from ccmagic.errors import SidecarError
 from ccmagic.loop import shared_loop
-from ccmagic.notebook import local_transcript_exists, saved_session_ids
+from ccmagic.notebook import SavedSession, saved_sessions
 from ccmagic.options import SessionOptions
 from ccmagic.session import BlockingSession
 from ccmagic.sidecar import SidecarState, SidecarStore, now_iso, open_sidecar
+from ccmagic.transcripts import local_transcript_exists
 from ccmagic.turns import TurnRecord, known_totals
 
 
@@ -119,8 +120,7 @@ class SessionRegistry:
         elif session.session.options != options:
             session.session.options = options
             if session.session.connected:
-                session.close()
-                notices.append(f"Options changed: resuming session {name} with the new ones.")
+                session.close(notice=f"Options changed: resumed session {name} with the new ones.")
         if tags:
             self._write(
                 {
@@ -133,44 +133,72 @@ class SessionRegistry:
         return session, notices
 
     def _open(self, name: str, options: SessionOptions, notices: list[str]) -> BlockingSession:
-        conversation = None if name in self._fresh else self.state().conversation(name)
+        fresh = name in self._fresh
+        by_name, by_id = ({}, {}) if fresh else saved_sessions(self.notebook)
+        conversation = None if fresh else self.state().conversation(name)
         if conversation is not None:
             started = bool(conversation.turns) and self._has_transcript(conversation.session_id)
-            parent_turns = self._last_turn(conversation.parent)
+            outputs = by_id.get(conversation.session_id)
             session = self._make(
                 options,
                 name=name,
                 resume=conversation.session_id if started else None,
                 session_id=None if started else conversation.session_id,
                 fork_from=None if started else conversation.parent,
-                first_turn=1 if started else parent_turns + 1,
+                first_turn=max(
+                    outputs.turn if outputs else 0,
+                    0 if started else self._last_turn(conversation.parent),
+                )
+                + 1,
                 history=conversation.turns if started else [],
-                known_totals=self._lineage_totals(conversation.session_id),
+                known_totals=(outputs.lineage_totals(by_id) if outputs else {})
+                | self._lineage_totals(conversation.session_id),
             )
             if started:
                 notices.append(f"Continuing session {name} (turn {session.session.next_turn}).")
             return session
-        saved = None if name in self._fresh else saved_session_ids(self.notebook).get(name)
+        saved = by_name.get(name)
         if saved is not None:
-            if not self._has_transcript(saved):
-                raise SidecarError(
-                    f"The notebook's outputs name session {saved} for {name}, but neither a "
-                    "sidecar nor Claude Code on this machine has its transcript.",
-                    f"Restore {self.sidecar.path.name} from version control, or run "
-                    f"`%claude new --session {name}` to start a new conversation.",
-                )
-            self._import(saved)
-            session = self._make(options, name=name, resume=saved)
-            self._session_event(session, "notebook")
-            notices.append(
-                f"Continuing session {name} from the id saved in the notebook's outputs "
-                f"({saved}); the sidecar had no record of it."
-            )
-            return session
-        reason = "new" if name in self._fresh else "start"
+            return self._continue_from_outputs(name, saved, by_id, options, notices)
+        reason = "new" if fresh else "start"
         self._fresh.discard(name)
         session = self._make(options, name=name)
         self._session_event(session, reason)
+        return session
+
+    def _continue_from_outputs(
+        self,
+        name: str,
+        saved: SavedSession,
+        by_id: dict[str, SavedSession],
+        options: SessionOptions,
+        notices: list[str],
+    ) -> BlockingSession:
+        """The sidecar has no record of ``name``; the notebook's outputs do (their turn numbers
+        and the CLI's running totals keep numbering and costs exact)."""
+        if not self._has_transcript(saved.session_id):
+            raise SidecarError(
+                f"The notebook's outputs name session {saved.session_id} for {name}, but "
+                "neither a sidecar nor Claude Code on this machine has its transcript.",
+                f"Restore {self.sidecar.path.name} from version control, or run "
+                f"`%claude new --session {name}` to start a new conversation.",
+            )
+        self._import(saved.session_id)
+        session = self._make(
+            options,
+            name=name,
+            resume=saved.session_id,
+            first_turn=saved.turn + 1,
+            known_totals=saved.lineage_totals(by_id),
+            prior=saved.so_far,
+        )
+        self._session_event(
+            session, "notebook", **({"parent": saved.parent} if saved.parent else {})
+        )
+        notices.append(
+            f"Continuing session {name} (turn {saved.turn + 1}) from the id saved in the "
+            f"notebook's outputs ({saved.session_id}); the sidecar had no record of it."
+        )
         return session
 
     def _make(self, options: SessionOptions, **kwargs: Any) -> BlockingSession:
@@ -196,7 +224,8 @@ class SessionRegistry:
 
     def _last_turn(self, session_id: str | None) -> int:
         conversation = self.state().conversations.get(session_id or "")
-        return conversation.turns[-1].turn if conversation and conversation.turns else 0
+        numbered = [t.turn for t in conversation.turns if t.turn] if conversation else []
+        return max(numbered, default=0)
 
     def _import(self, session_id: str) -> None:
         """Copy this machine's transcript of ``session_id`` into the sidecar, if it has one."""
@@ -221,12 +250,13 @@ class SessionRegistry:
         self._fresh.add(name)
         return old
 
-    def close(self, name: str) -> bool:
-        """End the Claude Code process of ``name``; the conversation resumes on next use."""
+    def close(self, name: str, notice: str | None = None) -> bool:
+        """End the Claude Code process of ``name``; the conversation resumes on next use, and
+        its first turn then says ``notice``."""
         session = self._sessions.get(name)
         if session is None or not session.session.connected:
             return False
-        session.close()
+        session.close(notice or f"Resumed session {name}: its Claude Code process was closed.")
         self.flush()
         return True
 

@@ -20,19 +20,19 @@ from ccmagic.events import (
     ToolStarted,
     TurnEvent,
 )
-from ccmagic.turns import ToolCall, TurnRecord
-
-
-def format_cost(cost: float | None) -> str:
-    return "cost unknown" if cost is None else f"${cost:.4g}"
+from ccmagic.turns import CostSoFar, ToolCall, TurnRecord, format_cost
 
 
 def format_duration(ms: int) -> str:
     return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
 
 
-def footer(record: TurnRecord) -> str:
-    """model · tokens in/out · this turn's cost · duration · session (· how it ended)."""
+def footer(record: TurnRecord, so_far: CostSoFar | None = None) -> str:
+    """model · tokens in/out · this turn's cost · duration · session #turn · the session's
+    running total (· how it ended); a try that never reached the model says so instead."""
+    if record.turn is None:
+        why = "interrupted while connecting" if record.interrupted else record.error or "failed"
+        return f"{record.session} · not sent to Claude: {why.rstrip('.')}"
     parts = [
         record.model or "model unknown",
         f"{record.input_tokens + record.cache_read_tokens + record.cache_creation_tokens:,} in"
@@ -41,6 +41,8 @@ def footer(record: TurnRecord) -> str:
         format_duration(record.duration_ms),
         f"{record.session} #{record.turn}",
     ]
+    if so_far is not None:
+        parts.append(f"so far: {so_far.text}")
     if record.interrupted:
         parts.append("⏹ interrupted")
     elif record.is_error:
@@ -85,18 +87,18 @@ class TurnContent:
             self.pieces.append((kind, text))
 
     def markdown(self, foot: str | None) -> str:
-        blocks = [f"*{_escape(n)}*" for n in self.notices]
+        blocks = [_ours(n, "i") for n in self.notices]
         if self.status:
-            blocks.append(f"⏳ *{_escape(self.status)}*")
+            blocks.append("⏳ " + _ours(self.status, "i"))
         for kind, value in self.pieces:
             if kind == "text":
                 blocks.append(value.strip("\n"))
             elif kind == "thinking":
                 blocks.append("> 💭 " + value.strip().replace("\n", "\n> "))
             else:
-                blocks.append(_escape(tool_line(value)))
+                blocks.append(_ours(tool_line(value)))
         if foot:
-            blocks.append(f"<sub>{_escape(foot)}</sub>")
+            blocks.append(_ours(foot, "sub"))
         return "\n\n".join(b for b in blocks if b)
 
     def plain(self, foot: str | None) -> str:
@@ -115,11 +117,16 @@ class TurnContent:
         return "\n".join(line for line in lines if line)
 
 
-def _escape(text: str) -> str:
-    """Keep tool inputs, notices and costs from being read as Markdown, HTML or LaTeX."""
-    for char in "\\`*_[]<>#|$":
+NO_MATH = "tex2jax_ignore mathjax_ignore"  # two costs ("$0.01 ... $0.02") are not LaTeX
+
+
+def _ours(text: str, tag: str = "span") -> str:
+    """Our own words (tool inputs, notices, costs) in an answer's Markdown: read as neither
+    Markdown nor HTML, and kept from MathJax, which typesets the rendered page (a backslash
+    before ``$`` is gone by then)."""
+    for char in "\\`*_[]<>#|$&":
         text = text.replace(char, "\\" + char)
-    return text
+    return f"<{tag} class='{NO_MATH}'>{text}</{tag}>"
 
 
 class NotebookTurnView:
@@ -149,10 +156,17 @@ class NotebookTurnView:
         if self.stream and time.monotonic() - self._last >= self.interval:
             self._show(None)
 
-    def finish(self, record: TurnRecord, warnings: list[str] | None = None) -> None:
-        self.metadata["ccmagic"].update(session_id=record.session_id, turn=record.turn)
+    def finish(
+        self,
+        record: TurnRecord,
+        so_far: CostSoFar | None = None,
+        warnings: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """The whole answer with its footer; ``metadata`` is what the output keeps."""
+        self.metadata = {"ccmagic": metadata} if metadata else self.metadata
         self.content.notices.extend(f"⚠ {w}" for w in warnings or [])
-        self._show(footer(record))
+        self._show(footer(record, so_far))
 
     def _show(self, foot: str | None) -> None:
         from IPython.display import display
@@ -188,8 +202,14 @@ class TerminalTurnView:
             self.out.write(event.text)
         self.out.flush()
 
-    def finish(self, record: TurnRecord, warnings: list[str] | None = None) -> None:
-        self.out.write("\n── " + footer(record) + "\n")
+    def finish(
+        self,
+        record: TurnRecord,
+        so_far: CostSoFar | None = None,
+        warnings: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.out.write("\n── " + footer(record, so_far) + "\n")
         for warning in warnings or []:
             self.out.write(f"⚠ {warning}\n")
         self.out.flush()

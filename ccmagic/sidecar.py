@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -134,7 +135,10 @@ class Sidecar:
         }
         text = json.dumps(header, ensure_ascii=False)[:-1] + ', "log": ['
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".ccmagic-", suffix=".tmp")
+        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:12]}.tmp")
+        # made as the notebook would be: mode 0666 less the umask (mkstemp would make it 0600,
+        # which colleagues in a shared folder cannot read)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(text.encode() + TRAILER)
@@ -142,7 +146,7 @@ class Sidecar:
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
 
     # -- reading -----------------------------------------------------------------------------

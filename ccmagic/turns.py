@@ -75,14 +75,17 @@ class TurnRecord:
     """Everything recorded about one prompt and its answer; JSON-safe through :meth:`to_dict`.
 
     ``cost_usd`` is this turn's own cost, or ``None`` when the CLI reported none or it could not
-    be told apart from earlier turns. ``reported_total_usd`` and ``reported_tokens`` are the CLI
-    process's running totals after the turn, kept so that a later process that restores them
-    can be measured from the right point (see :class:`CostMeter`).
+    be told apart from earlier turns. ``turn`` counts the prompts the model received in this
+    conversation; a try that never reached it (not logged in, refused, interrupted while
+    connecting) is recorded with ``turn=None``. ``reported_total_usd`` and
+    ``reported_tokens`` are the CLI process's running totals after the turn, kept so that a
+    later process that restores them can be measured from the right point (see
+    :class:`CostMeter`).
     """
 
     session: str
     session_id: str
-    turn: int
+    turn: int | None  # None: a try that never reached the model (not a turn of the conversation)
     prompt: str
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     response: str = ""
@@ -100,6 +103,7 @@ class TurnRecord:
     is_error: bool = False
     interrupted: bool = False
     error: str | None = None
+    error_kind: str | None = None  # see ccmagic.failures.ErrorKind
     error_status: int | None = None
     cell_id: str | None = None
 
@@ -136,6 +140,59 @@ class TurnRecord:
             + self.cache_read_tokens
             + self.cache_creation_tokens
         )
+
+
+@dataclass(frozen=True)
+class CostSoFar:
+    """What a conversation has cost: the sum of the known turn costs, and how many turns'
+    costs are unknown (never counted as zero)."""
+
+    known_usd: float = 0.0
+    unknown_turns: int = 0
+    turns: int = 0
+
+    @classmethod
+    def of(cls, records: list[TurnRecord]) -> CostSoFar:
+        numbered = [r for r in records if r.turn is not None]
+        known = [r.cost_usd for r in numbered if r.cost_usd is not None]
+        return cls(round(sum(known), COST_DIGITS), len(numbered) - len(known), len(numbered))
+
+    def __add__(self, other: CostSoFar) -> CostSoFar:
+        return CostSoFar(
+            round(self.known_usd + other.known_usd, COST_DIGITS),
+            self.unknown_turns + other.unknown_turns,
+            self.turns + other.turns,
+        )
+
+    @property
+    def text(self) -> str:
+        """``$0.012``, ``≥ $0.012 + 2 turns of unknown cost`` or ``cost unknown``."""
+        return format_total(self.known_usd, self.unknown_turns, self.turns)
+
+
+def is_missing(value: Any) -> bool:
+    """``None``, NaN, ``pandas.NA`` or ``NaT`` (a view may be handed any of them)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pandas.NA: its comparisons are NA, whose truth is ambiguous
+        return True
+
+
+def format_cost(cost: float | None) -> str:
+    """One amount: ``$0.0008``, or ``cost unknown`` (never ``$0`` for what is not known)."""
+    return "cost unknown" if is_missing(cost) else f"${float(cost):.4g}"  # type: ignore[arg-type]
+
+
+def format_total(known_usd: float, unknown_turns: int, turns: int) -> str:
+    """A sum over turns of which ``unknown_turns`` have no known cost."""
+    if not unknown_turns:
+        return format_cost(known_usd)
+    if unknown_turns >= turns:
+        return "cost unknown"
+    plural = "s" if unknown_turns != 1 else ""
+    return f"≥ {format_cost(known_usd)} + {unknown_turns} turn{plural} of unknown cost"
 
 
 def usage_tokens(usage: dict[str, Any] | None) -> int:

@@ -60,7 +60,7 @@ def test_reopened_notebook_continues_the_conversation(
     finally:
         nb.stop()
     assert "Continuing session analysis (turn 3)" in text_of(cell)
-    assert meta(cell) == {"session": "analysis", "session_id": before["session_id"], "turn": 3}
+    assert meta(cell)["session_id"] == before["session_id"] and meta(cell)["turn"] == 3
     seen = same_answers.requests[-1].texts
     assert "Which columns look unreliable?" in seen and "Which would you drop first?" in seen
 
@@ -238,8 +238,12 @@ def test_missing_sidecar_continues_from_the_notebooks_outputs_and_says_so(
         cell = nb.run("%%claude --session analysis\nstill there?")
     finally:
         nb.stop()
-    assert "saved in the notebook's outputs" in text_of(cell)
-    assert meta(cell)["session_id"] == before["session_id"]
+    shown = text_of(cell)
+    assert "Continuing session analysis (turn 3) from the id saved in the notebook's" in shown
+    assert meta(cell)["session_id"] == before["session_id"] and meta(cell)["turn"] == 3
+    # the CLI's running totals travelled in the outputs: the cost stays exact, not unknown
+    assert meta(cell)["cost_usd"] == pytest.approx(0.0008, abs=1e-12)
+    assert "$0.0008 ·" in shown and "so far: $0.0024" in shown
     assert "Which columns look unreliable?" in same_answers.requests[-1].texts
     # the transcript was copied into the new sidecar, so the notebook travels again
     assert ccmagic.sessions(notebook=path).loc[0, "reason"] == "notebook"
@@ -294,3 +298,41 @@ def test_kernel_killed_mid_turn_leaves_a_valid_sidecar_and_reopen_continues(
         reopened.stop()
     assert meta(cell)["turn"] == 3 and not errors_of(cell)
     assert "second" in fake_api.requests[-1].texts
+
+
+def test_renamed_notebook_restarted_run_all_keeps_turns_and_costs(
+    claude_env: dict[str, str], same_answers: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    """Untitled.ipynb with two sessions, renamed (its sidecar keeps the old name), a new
+    kernel, Run All: no error, turn numbers continue, no cost reads $0 or goes unknown."""
+    untitled = tmp_path / "Untitled.ipynb"
+    nb = open_notebook(untitled)
+    try:
+        for name in ("analysis", "scratch"):
+            nb.run(f"%%claude --session {name}\nfirst question of {name}")
+            nb.run(f"%%claude --session {name}\nsecond question of {name}")
+        nb.run("%claude history")
+        nb.save()
+    finally:
+        nb.stop()
+    renamed = tmp_path / "analysis.ipynb"
+    untitled.rename(renamed)
+    for cell in (document := nbformat.read(renamed, 4)).cells:
+        cell.outputs = [o for o in cell.get("outputs", []) if "ccmagic" in o.get("metadata", {})]
+    nbformat.write(document, renamed)
+
+    rerun = KernelNotebook(renamed).start()
+    try:
+        cells = [rerun.run(c.source) for c in nbformat.read(renamed, 4).cells]
+        cells.append(rerun.run("%claude history"))
+        cells.append(rerun.run("%claude cost --no-plot"))
+    finally:
+        rerun.stop()
+    for cell in cells:
+        assert not errors_of(cell), text_of(cell)
+    turns = [meta(c)["turn"] for c in cells if any("ccmagic" in o.get("metadata", {})
+                                                   for o in c.outputs)]  # fmt: skip
+    assert turns == [3, 4, 3, 4]
+    shown = "\n".join(text_of(c) for c in cells)
+    assert "cost unknown" not in shown and "$0 " not in shown
+    assert "so far: $0.0032" in shown  # four turns of each session at $0.0008

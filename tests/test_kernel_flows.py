@@ -79,7 +79,7 @@ def test_new_and_close_subcommands(notebook: KernelNotebook, fake_api: FakeAnthr
     resumed = notebook.run("%%claude -s a\nwhat number?")
     assert answer_outputs(resumed)[0].metadata["ccmagic"]["session_id"] == first["session_id"]
     assert "remember 7" in fake_api.requests[-1].texts  # resumed, not restarted
-    assert "resum" in text_of(resumed)
+    assert "Resumed session a: its Claude Code process was closed." in text_of(resumed)
     notebook.run("%claude new --session a")
     fresh = notebook.run("%%claude -s a\nwhat number?")
     meta = answer_outputs(fresh)[0].metadata["ccmagic"]
@@ -123,7 +123,30 @@ def test_http_error_then_the_session_still_works(
     fake_api.script("fine now")
     after = notebook.run("%%claude -s s\nagain")
     assert not errors_of(after) and "fine now" in text_of(after)
-    assert answer_outputs(after)[0].metadata["ccmagic"]["turn"] == 2  # the failed turn counts
+    # the refused try never reached the model: recorded, but not a turn of the conversation
+    assert answer_outputs(after)[0].metadata["ccmagic"]["turn"] == 1
+    assert "s · not sent to Claude: Claude API error 401" in text_of(cell)
+
+
+def test_a_try_without_credentials_is_not_a_turn_and_demo_continues_the_session(
+    notebook: KernelNotebook,
+) -> None:
+    """The newcomer's first hour: no key, then %claude demo; one count per conversation."""
+    notebook.run("%load_ext ccmagic\nimport os\ndel os.environ['ANTHROPIC_API_KEY']")
+    failed = notebook.run("%%claude -s analysis\nhello?")
+    shown = text_of(failed)
+    assert "analysis · not sent to Claude: The Claude Code CLI is not logged in" in shown
+    assert "<synthetic>" not in shown and "$0" not in shown
+    notebook.run("%claude demo")
+    cell = notebook.run("%%claude -s analysis\nwhat can you do?")
+    shown = text_of(cell)
+    assert "Session analysis continues on the offline demo model." in shown
+    assert "reconnected by resuming" not in shown
+    assert "message 1 of this conversation" in shown  # the model's count ...
+    assert "analysis #1 ·" in shown  # ... and ours agree
+    assert answer_outputs(cell)[0].metadata["ccmagic"]["turn"] == 1
+    history = text_of(notebook.run("%claude history"))
+    assert "not sent" in history and "Traceback" not in history
 
 
 def test_unreachable_api_shows_retry_progress_then_an_error(

@@ -33,7 +33,8 @@ def magics(ip):
         ("--max-budget-usd -1", "hi", "more than 0"),
         ("--permission-mode yolo", "hi", "invalid choice"),
         ("--max-turns many", "hi", "invalid int"),
-        ("--frobnicate", "hi", "unrecognized"),
+        ("--frobnicate", "hi", "does not take --frobnicate"),
+        ("--sesion x", "hi", "--sesion: did you mean --session"),
     ],
 )
 def test_bad_cells_raise_usage_errors(ip, line: str, cell: str, message: str) -> None:
@@ -42,24 +43,50 @@ def test_bad_cells_raise_usage_errors(ip, line: str, cell: str, message: str) ->
 
 
 def test_unknown_subcommand_lists_the_valid_ones(ip) -> None:
-    with pytest.raises(UsageError, match="sessions, new, close"):
+    with pytest.raises(UsageError, match="history, cost, sessions, new, close"):
         ip.run_line_magic("claude", "frob")
+    with pytest.raises(UsageError, match="did you mean history"):
+        ip.run_line_magic("claude", "histroy")
+    with pytest.raises(UsageError, match="--sesion: did you mean --session"):
+        ip.run_line_magic("claude", "history --sesion x")
 
 
-def test_help_lists_the_options(ip) -> None:
+def test_help_is_generated_from_the_code_and_lists_everything(ip) -> None:
+    """Fails when a subcommand or option is added, renamed or dropped without its help."""
+    from ccmagic.commands import SUBCOMMANDS
+    from ccmagic.magics import CELL_PARSER
+
     doc = magics(ip).claude.__doc__
-    for option in (
-        "--session",
-        "--model",
-        "--system",
-        "--max-turns",
-        "--max-budget-usd",
-        "--cwd",
-        "--allow",
-        "--disallow",
-        "--permission-mode",
-    ):
-        assert option in doc
+    assert doc.startswith("usage: %%claude ")
+    assert "::" not in doc and "``" not in doc  # plain text, not reST
+    for action in CELL_PARSER._actions:
+        assert all(flag in doc for flag in action.option_strings), action.option_strings
+    assert list(SUBCOMMANDS) == ["history", "cost", "sessions", "new", "close", "fork",
+                                 "resume", "demo"]  # fmt: skip
+    for name, command in SUBCOMMANDS.items():
+        assert f"%claude {name}" in doc and command.summary in doc
+        for action in command.parser._actions:
+            assert all(flag in doc for flag in action.option_strings), (name, action)
+    with capture_output() as shown:
+        ip.run_line_magic("claude", "history -h")
+    assert "--page N" in shown.stdout and "--widget" in shown.stdout
+
+
+def test_the_readme_lists_exactly_the_subcommands_and_options() -> None:
+    """The README's hand-kept tables must follow the code."""
+    import re
+    from pathlib import Path
+
+    from ccmagic.commands import SUBCOMMANDS
+    from ccmagic.magics import CELL_PARSER
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    listed = re.findall(r"^\| `%claude (\w+)", readme, flags=re.MULTILINE)
+    assert listed == list(SUBCOMMANDS)
+    rows = re.findall(r"^\| (`--[^|]*)\|", readme, flags=re.MULTILINE)
+    options = {flag for row in rows for flag in re.findall(r"`(--[\w-]+)", row)}
+    flags = {a.option_strings[0] for a in CELL_PARSER._actions if a.option_strings}
+    assert options == flags
 
 
 def test_config_defaults_reach_the_session_options(ip) -> None:
@@ -67,14 +94,13 @@ def test_config_defaults_reach_the_session_options(ip) -> None:
     ip.run_line_magic("config", "ClaudeMagics.model = 'claude-test'")
     ip.run_line_magic("config", "ClaudeMagics.allowed_tools = ['Read', 'Grep']")
     try:
-        from IPython.core.magic_arguments import parse_argstring
+        from ccmagic.magics import CELL_PARSER
 
-        args = parse_argstring(m.claude, "--allow Bash,Edit --max-turns 3")
-        options = m._options(args)
+        options = m._options(CELL_PARSER.parse("--allow Bash,Edit --max-turns 3"))
         assert options.model == "claude-test"
         assert options.allowed_tools == ("Bash", "Edit")  # the cell overrides the default
         assert options.max_turns == 3
-        assert m._options(parse_argstring(m.claude, "")).allowed_tools == ("Read", "Grep")
+        assert m.default_options().allowed_tools == ("Read", "Grep")
     finally:
         ip.run_line_magic("config", "ClaudeMagics.model = None")
         ip.run_line_magic("config", "ClaudeMagics.allowed_tools = []")
@@ -87,10 +113,18 @@ def test_terminal_shell_prints_the_answer_and_a_footer(
     with capture_output() as out:
         ip.run_cell_magic("claude", "--session term", "hi")
     assert "Hello from the terminal." in out.stdout
-    assert "term #1" in out.stdout and "$0.0008" in out.stdout
+    assert "term #1" in out.stdout and "$0.0008 · " in out.stdout
+    assert "so far: $0.0008" in out.stdout
     with capture_output() as listing:
         ip.run_line_magic("claude", "sessions")
-    assert "term" in listing.outputs[0].data["text/plain"]
+    shown = listing.outputs[0].data["text/plain"]
+    assert "term" in shown and "$0.0008" in shown and "session_id" not in shown
+    with capture_output() as everything:
+        ip.run_line_magic("claude", "sessions --all")
+    assert "session_id" in everything.outputs[0].data["text/plain"]
+    with capture_output() as nosuch:
+        ip.run_line_magic("claude", "history --session nosuch")
+    assert "No turns recorded for session nosuch. Sessions with turns: term." in nosuch.stdout
     with capture_output() as closed:
         ip.run_line_magic("claude", "close --all")
     assert "term: closed" in closed.stdout

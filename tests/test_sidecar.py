@@ -31,6 +31,23 @@ def test_sidecar_is_json_with_one_event_per_line(tmp_path: Path) -> None:
     assert [t.turn for t in state.conversation("s").turns] == [1, 2]
 
 
+def test_a_new_sidecar_is_made_as_the_notebook_would_be(tmp_path: Path) -> None:
+    """Mode 0666 less the umask, so colleagues sharing the folder can read it."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        Sidecar(tmp_path / "shared.claude.json").append(turn(1))
+        os.umask(0o002)
+        Sidecar(tmp_path / "group.claude.json").append(turn(1))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "shared.claude.json").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "group.claude.json").stat().st_mode) == 0o664
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
 def test_sidecar_path_sits_beside_the_notebook() -> None:
     assert sidecar_path(Path("/x/analysis.ipynb")) == Path("/x/analysis.claude.json")
 
