@@ -24,6 +24,13 @@ from ccmagic.testing import FakeAnthropicAPI
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The fault table is of this run only: start it afresh (once, in the controller)."""
+    if not hasattr(session.config, "workerinput"):
+        (ARTIFACTS / "faults.jsonl").unlink(missing_ok=True)
+
+
 def report(fault: str, tried: int, recorded: int, lost: int, **extra: float) -> None:
     """Add a row to the fault table (artifacts/faults.jsonl; benchmarks/fault_report.py)."""
     ARTIFACTS.mkdir(exist_ok=True)

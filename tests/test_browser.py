@@ -77,7 +77,7 @@ def run_all_cells(page: Any) -> None:
     page.get_by_text("Run All Cells", exact=True).click()
 
 
-def test_quickstart_streams_and_shows_the_history_widget_in_jupyterlab(tmp_path: Path) -> None:
+def test_quickstart_streams_and_shows_its_history_in_jupyterlab(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     work, home = tmp_path / "work", tmp_path / "home"
@@ -100,23 +100,21 @@ def test_quickstart_streams_and_shows_the_history_widget_in_jupyterlab(tmp_path:
                 answer.first.wait_for(timeout=180_000)
             finally:
                 page.screenshot(path=str(artifacts / "browser-quickstart.png"), full_page=True)
-            widget = page.locator(".widget-select select")
-            widget.first.wait_for(timeout=180_000)
-            page.locator(".widget-dropdown select").first.wait_for(timeout=180_000)
+            history = page.locator("table.ccmagic-history")
+            history.first.wait_for(timeout=180_000)
             dataframe = page.locator(".jp-OutputArea-output table", has_text="cost_usd")
             dataframe.first.wait_for(timeout=180_000)
-            widget.first.scroll_into_view_if_needed()
+            history.first.locator("summary").first.click()  # a prompt opens its whole turn
+            history.first.locator("details[open]", has_text="answer").wait_for()
+            history.first.scroll_into_view_if_needed()
             page.screenshot(path=str(artifacts / "browser-quickstart.png"), full_page=True)
             assert "offline demo model" in answer.first.inner_text()
             assert "analysis #1" in answer.first.inner_text()  # the footer rendered with it
+            assert "so far: $" in answer.first.inner_text()  # the running total, in the cell
             assert page.get_by_text("Error displaying widget").count() == 0
-            badge = page.locator(".jp-OutputArea-output span", has_text="so far").first
-            assert "so far · last turn $" in badge.inner_text()  # costs, not LaTeX
-            assert page.locator(".jp-OutputArea-output mjx-container").count() == 0
-            turns = [
-                t.replace("\xa0", " ") for t in widget.first.locator("option").all_inner_texts()
-            ]
-            assert len(turns) == 3 and "Look at sales.csv" in turns[-1]  # newest first
+            assert page.locator(".jp-OutputArea-output mjx-container").count() == 0  # not LaTeX
+            rows = history.first.locator("tbody tr").all_inner_texts()
+            assert len(rows) == 3 and "Look at sales.csv" in rows[-1]  # newest first
             browser.close()
     finally:
         server.terminate()
@@ -182,3 +180,146 @@ def test_a_tool_waits_for_the_users_answer_in_jupyterlab(tmp_path: Path) -> None
     log = json.loads((work / "approve.claude.json").read_text())["log"]
     [turn] = [e for e in log if e["event"] == "turn"]
     assert turn["permissions"][0]["by"] == "user (once)"
+
+
+def menu(page: Any, top: str, item: str) -> None:
+    """Click ``top`` in the menu bar, then ``item`` in it (a prefix of its label)."""
+    import re
+
+    page.get_by_role("menuitem", name=top, exact=True).click()
+    page.get_by_role("menuitem", name=re.compile("^" + re.escape(item))).first.click()
+
+
+def accept_dialog(page: Any, text: str | None = None) -> None:
+    """Answer JupyterLab's open dialog with its main button (optionally filling its input)."""
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for()
+    if text is not None:
+        field = dialog.locator("input").first
+        field.fill(text)
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+    dialog.wait_for(state="detached")
+
+
+def finished_running(page: Any) -> None:
+    """Wait until no cell is queued or running ([*]) and the kernel is idle."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-InputArea-prompt')]"
+        ".every(p => !p.textContent.includes('*'))"
+    )
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()
+
+
+def no_kernels_left(url: str) -> None:
+    """Wait until the server has shut every kernel down (a reopen must start a new one)."""
+    import json
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{url}/api/kernels", timeout=5) as response:
+            if not json.loads(response.read()):
+                return
+        time.sleep(0.2)
+    raise TimeoutError("the notebook's kernel was not shut down")
+
+
+def saved_file(path: Path, must_hold: str) -> None:
+    """Wait until JupyterLab has written ``path`` with ``must_hold`` in it."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if path.exists() and must_hold in path.read_text():
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{path.name} was not saved with {must_hold!r}")
+
+
+FIRST_HOUR = [
+    "%load_ext ccmagic\n%claude demo",
+    "%%claude --session analysis\nWhich columns of sales.csv look unreliable?",
+    "%%claude --session scratch\nA good name for a cat?",
+    "%%claude --session analysis\nWhich would you drop first?",
+    "%%claude --session scratch\nAnd for a dog?",
+    "%claude history",
+    "%claude cost --no-plot",
+    "%claude sessions",
+]
+
+
+def first_hour(page: Any, url: str, work: Path, shots: Path) -> tuple[str, str, int]:
+    """The flow of the test below; returns what the notebook showed after Run All and after
+    reopening, and how many error outputs the reopened notebook has."""
+    page.goto(f"{url}/lab/tree/Untitled.ipynb")
+    run_all_cells(page)
+    page.get_by_text("scratch #2").first.wait_for()
+    finished_running(page)
+    page.keyboard.press("Control+s")
+    saved_file(work / "Untitled.ipynb", "scratch #2")
+
+    menu(page, "File", "Rename Notebook")
+    accept_dialog(page, "analysis.ipynb")
+    page.get_by_role("tab", name="analysis.ipynb").wait_for()
+    menu(page, "Kernel", "Restart Kernel…")
+    accept_dialog(page)
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()
+    run_all_cells(page)
+    page.get_by_text("scratch #4").first.wait_for()
+    finished_running(page)
+    page.screenshot(path=str(shots / "browser-first-hour-run-all.png"), full_page=True)
+    page.keyboard.press("Control+s")
+    saved_file(work / "analysis.ipynb", "scratch #4")
+    after_run_all = page.locator(".jp-Notebook").inner_text()
+
+    menu(page, "File", "Close and Shut Down Notebook")
+    accept_dialog(page)
+    no_kernels_left(url)
+    page.goto(f"{url}/lab/tree/analysis.ipynb")
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()
+    history = page.locator("table.ccmagic-history")
+    history.first.wait_for()
+    time.sleep(1.0)  # give a widget renderer time to fail, if there were one
+    history.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "browser-first-hour-reopened.png"), full_page=True)
+    reopened = page.locator(".jp-Notebook").inner_text()
+    errors = page.locator('.jp-OutputArea-output[data-mime-type*="stderr"]').count()
+    return after_run_all, reopened, errors
+
+
+@pytest.mark.timeout(900)
+def test_a_new_users_first_hour_in_jupyterlab(tmp_path: Path) -> None:
+    """Untitled.ipynb, two sessions, history/cost/sessions; rename, restart, Run All; save,
+    shut down, reopen: no error anywhere, turn numbers continue, no $0 for an unknown cost,
+    and the saved history reads as a table (no "model not found")."""
+    import nbformat
+    from playwright.sync_api import sync_playwright
+
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir()
+    home.mkdir()
+    quiet_settings(home)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in FIRST_HOUR])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}  # fmt: skip
+    nbformat.write(nb, work / "Untitled.ipynb")
+    server, url = start_jupyterlab(work, home)
+    shots = ROOT / "artifacts"
+    shots.mkdir(exist_ok=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=OFFLINE_FLAGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(120_000)
+            try:
+                after_run_all, reopened, errors = first_hour(page, url, work, shots)
+            except Exception:
+                page.screenshot(path=str(shots / "browser-first-hour-failed.png"))
+                raise
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    for shown in (after_run_all, reopened):
+        assert "Error displaying widget" not in shown and "Traceback" not in shown
+        for footer in ("analysis #3", "analysis #4", "scratch #3", "scratch #4"):
+            assert footer in shown, footer  # one count per conversation, continued
+        assert "cost unknown" not in shown and "$0 " not in shown
+    assert errors == 0
