@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from ccmagic.testing import FakeAnthropicAPI
+from ccmagic.fake_api import FakeAnthropicAPI
 from ccmagic.transcripts import claude_config_dir
 
 CREDENTIAL_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN")
