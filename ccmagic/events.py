@@ -53,4 +53,10 @@ class Notice:
     text: str
 
 
-TurnEvent = TextDelta | ThinkingDelta | ToolStarted | ToolFinished | Retrying | Notice
+@dataclass(frozen=True)
+class Aside:
+    """Something other than the answer is about to be shown in the cell (an approval
+    question, output of code Claude runs): the answer continues below it."""
+
+
+TurnEvent = TextDelta | ThinkingDelta | ToolStarted | ToolFinished | Retrying | Notice | Aside

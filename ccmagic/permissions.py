@@ -9,10 +9,9 @@ to allow it. Every decision is kept with the turn.
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from ccmagic.events import Notice, TurnEvent
@@ -30,20 +29,14 @@ class ApprovalRequest:
 
     call: ToolCall
     detail: str
-    future: concurrent.futures.Future[tuple[Decision | None, bool]] = field(
-        default_factory=concurrent.futures.Future, repr=False
-    )
-
-    def answer(self, decision: Decision | None, interrupt: bool = False) -> None:
-        """``None``: nobody could be asked, so the tool is denied as in a headless run."""
-        if not self.future.done():
-            self.future.set_result((decision, interrupt))
 
 
 def describe_input(tool_input: dict[str, Any], limit: int = 600) -> str:
     """The part of a tool's input a person needs to judge it: command, diff, or JSON."""
     if "command" in tool_input:
         text = str(tool_input["command"])
+    elif "code" in tool_input:
+        text = str(tool_input["code"])
     elif "old_string" in tool_input or "new_string" in tool_input:
         text = (
             f"{tool_input.get('file_path', '')}\n"
@@ -57,9 +50,10 @@ def describe_input(tool_input: dict[str, Any], limit: int = 600) -> str:
 
 
 def how_to_allow(tool: str) -> str:
+    name = tool.rsplit("__", 1)[-1] if tool.startswith("mcp__notebook__") else tool
     return (
-        f"Denied {tool}: this run cannot ask for approval. Allow it with `--allow {tool}` "
-        f"on the cell or `%config ClaudeMagics.allowed_tools = ['{tool}']`."
+        f"Denied {name}: this run cannot ask for approval. Allow it with `--allow {name}` "
+        f"on the cell or `%config ClaudeMagics.allowed_tools = ['{name}']`."
     )
 
 

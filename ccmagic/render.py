@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from ccmagic.events import (
+    Aside,
     Notice,
     Retrying,
     TextDelta,
@@ -97,6 +98,8 @@ class TurnContent:
                 blocks.append("> 💭 " + value.strip().replace("\n", "\n> "))
             else:
                 blocks.append(_ours(tool_line(value)))
+                if value.code is not None:
+                    blocks.append(_fenced(value.code))
         if foot:
             blocks.append(_ours(foot, "sub"))
         return "\n\n".join(b for b in blocks if b)
@@ -112,6 +115,8 @@ class TurnContent:
                 lines.append("💭 " + value.strip())
             else:
                 lines.append(tool_line(value))
+                if value.code is not None:
+                    lines.append(_indented(value.code))
         if foot:
             lines.append("── " + foot)
         return "\n".join(line for line in lines if line)
@@ -129,8 +134,21 @@ def _ours(text: str, tag: str = "span") -> str:
     return f"<{tag} class='{NO_MATH}'>{text}</{tag}>"
 
 
+def _fenced(code: str) -> str:
+    fence = "~~~~" if "```" in code else "```"
+    return f"{fence}python\n{code.rstrip()}\n{fence}"
+
+
+def _indented(code: str) -> str:
+    return "\n".join("    " + line for line in code.rstrip().splitlines())
+
+
 class NotebookTurnView:
-    """One display output per turn, updated in place (or shown once at the end when not live)."""
+    """A turn's answer as a display output updated in place (or shown once at the end when not
+    live). When something else is shown in the cell meanwhile (an approval question, a figure
+    of code Claude ran), the answer so far stays above it and continues in a new output below,
+    so the cell, and the saved notebook, read in the order things happened; the last output
+    has the footer and the turn's metadata."""
 
     def __init__(
         self,
@@ -152,9 +170,27 @@ class NotebookTurnView:
             self._show(None)
 
     def handle(self, event: TurnEvent) -> None:
+        if isinstance(event, Aside):
+            self._continue_below()
+            return
         self.content.add(event)
         if self.stream and time.monotonic() - self._last >= self.interval:
             self._show(None)
+
+    def _continue_below(self) -> None:
+        """Freeze what is shown; a tool still running moves below, where its result will be."""
+        pieces = self.content.pieces
+        running = (
+            pieces.pop()
+            if pieces and pieces[-1][0] == "tool" and pieces[-1][1].result is None
+            else None
+        )
+        if self.content.notices or pieces or self.content.status:
+            self._show(None)
+        self.content = TurnContent([], self.content.show_thinking)
+        if running is not None:
+            self.content.pieces.append(running)
+        self._handle = None
 
     def finish(
         self,
@@ -196,6 +232,8 @@ class TerminalTurnView:
             self.out.write(event.text)
         elif isinstance(event, ToolFinished):
             self.out.write("\n" + tool_line(event.call) + "\n")
+            if event.call.code is not None:
+                self.out.write(_indented(event.call.code) + "\n")
         elif isinstance(event, (Retrying, Notice)):
             self.out.write(event.text + "\n")
         elif isinstance(event, ThinkingDelta) and self.content.show_thinking:

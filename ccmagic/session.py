@@ -22,9 +22,9 @@ import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from ccmagic.events import Notice, TurnEvent
+from ccmagic.events import Aside, Notice, TurnEvent
 from ccmagic.failures import (
     bundled_cli_path,
     first_line,
@@ -33,6 +33,7 @@ from ccmagic.failures import (
     startup_failure,
 )
 from ccmagic.loop import LoopThread, shared_loop, wait_interruptibly
+from ccmagic.mainthread import Interrupted, MainThread, MainThreadCall
 from ccmagic.options import SessionOptions
 from ccmagic.permissions import ApprovalRequest, Decision, PermissionGate
 from ccmagic.reader import TurnReader
@@ -48,6 +49,19 @@ RecordHook = Callable[[TurnRecord], None]
 # The SDK logs a dying CLI as an error on its own; we report it in the cell instead. Logging
 # that an application configures still receives these records.
 logging.getLogger("claude_agent_sdk").addHandler(logging.NullHandler())
+
+
+class Toolbox(Protocol):
+    """Tools a session offers Claude beyond Claude Code's own: an in-process MCP server whose
+    tools run on the thread waiting for the turn (see :mod:`ccmagic.kernel_tools`)."""
+
+    name: str  # the server's name: its tools are mcp__<name>__<tool>
+    read_only: tuple[str, ...]  # its tools that run without asking
+
+    def server(self, main_thread: MainThread) -> dict[str, Any]: ...
+    def instructions(self) -> str: ...  # appended to Claude Code's system prompt
+    def refusal(self, tool: str, tool_input: dict[str, Any]) -> str | None: ...
+    def begin_turn(self) -> None: ...
 
 
 @dataclass
@@ -66,6 +80,7 @@ class Session:
     (its earlier records may be passed as ``history`` so turn numbers and costs carry on);
     ``fork_from`` branches a new conversation off another. Turns are numbered on from
     ``first_turn`` at least; ``prior`` is what earlier turns not in ``history`` cost.
+    ``toolbox`` adds tools of the caller's (the kernel's ``notebook`` tools).
     ``on_record`` hooks are called with each finished turn before the next prompt is sent.
     """
 
@@ -82,8 +97,10 @@ class Session:
         session_store: Any = None,
         known_totals: dict[int, float] | None = None,
         prior: CostSoFar | None = None,
+        toolbox: Toolbox | None = None,
     ) -> None:
         self.options = options or SessionOptions()
+        self.toolbox = toolbox
         self.name = name
         self.session_id = resume or session_id or str(uuid.uuid4())
         self.turns: list[TurnRecord] = list(history or [])
@@ -92,6 +109,7 @@ class Session:
         self.session_store = session_store
         self.on_record: list[RecordHook] = []
         self.permissions = PermissionGate()
+        self.main_thread = MainThread()  # where tool approvals and kernel tools run
         self.reconnect_notice: str | None = None  # what the next connect says, if it resumes
         self._first_turn = first_turn
         self._started = resume is not None  # Claude Code has a transcript to resume
@@ -144,6 +162,8 @@ class Session:
         extra: dict[str, Any] = {"stderr": self._stderr.append, "can_use_tool": self.permissions}
         if self.session_store is not None:
             extra["session_store"] = self.session_store
+        if self.toolbox is not None:
+            extra |= self._toolbox_options(self.toolbox)
         if self._started or local_transcript_exists(self.session_id):
             options = self.options.to_sdk(resume=self.session_id, **extra)
         elif self.fork_from:
@@ -167,6 +187,29 @@ class Session:
         self._client = client
         self._connected_once = True
         self._meter = CostMeter(known=self.known_totals)
+
+    def _toolbox_options(self, toolbox: Toolbox) -> dict[str, Any]:
+        from claude_agent_sdk import HookMatcher
+
+        async def refuse(data: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
+            """A PreToolUse hook: it holds in every permission mode, bypass included."""
+            reason = toolbox.refusal(data.get("tool_name", ""), data.get("tool_input") or {})
+            if reason is None:
+                return {}
+            return {
+                "hookSpecificOutput": {
+                    "hookEventName": "PreToolUse",
+                    "permissionDecision": "deny",
+                    "permissionDecisionReason": reason,
+                }
+            }
+
+        return {
+            "mcp_servers": {toolbox.name: toolbox.server(self.main_thread)},
+            "also_allowed": toolbox.read_only,
+            "also_system": toolbox.instructions(),
+            "hooks": {"PreToolUse": [HookMatcher(hooks=[cast(Any, refuse)])]},
+        }
 
     @property
     def _died_notice(self) -> str:
@@ -207,9 +250,17 @@ class Session:
             self._turn.task.cancel()
 
     async def query(
-        self, prompt: str, on_event: EventHandler | None = None, *, cell_id: str | None = None
+        self,
+        prompt: str,
+        on_event: EventHandler | None = None,
+        *,
+        cell_id: str | None = None,
+        attachments: dict[str, str] | None = None,
     ) -> TurnRecord:
         """Send one prompt and wait for the whole answer; the turn is recorded either way.
+
+        ``attachments`` (name -> text, e.g. descriptions of kernel objects) are sent after the
+        prompt; the record keeps the prompt as written and the names attached.
 
         A try that never reached the model (not logged in, refused before any answer,
         interrupted while connecting) is recorded with ``turn=None``: it is not a turn of the
@@ -232,15 +283,18 @@ class Session:
                 self._turn = None
                 raise
             record = TurnRecord(self.name, self.session_id, self.next_turn, prompt, cell_id=cell_id)
+            record.attached = list(attachments or {})
             reader = TurnReader(record, emit, self._meter)
             started = time.monotonic()
             self.permissions.begin(record, emit)
+            if self.toolbox is not None:
+                self.toolbox.begin_turn()
             try:
                 if turn.stopped_early:
                     record.interrupted = True
                 else:
                     turn.reader = reader
-                    await self._ask(reader)
+                    await self._ask(reader, _with_attachments(prompt, attachments or {}))
             except asyncio.CancelledError:
                 record.interrupted = True
                 record.response = record.response or reader.partial_text
@@ -261,12 +315,12 @@ class Session:
                 hook(record)
             return record
 
-    async def _ask(self, reader: TurnReader) -> None:
+    async def _ask(self, reader: TurnReader, text: str) -> None:
         from claude_agent_sdk import ClaudeSDKError
 
         assert self._client is not None
         try:
-            await self._client.query(reader.record.prompt)
+            await self._client.query(text)
             async for message in self._client.receive_response():
                 reader.read(message)
         except ClaudeSDKError as exc:
@@ -278,6 +332,15 @@ class Session:
                 record.error_kind = "process"
         if not reader.finish():
             await self.close()
+
+
+def _with_attachments(prompt: str, attachments: dict[str, str]) -> str:
+    if not attachments:
+        return prompt
+    blocks = [
+        f"<attached name={name!r}>\n{text}\n</attached>" for name, text in attachments.items()
+    ]
+    return prompt + "\n\n" + "\n".join(blocks)
 
 
 class BlockingSession:
@@ -320,35 +383,44 @@ class BlockingSession:
         *,
         cell_id: str | None = None,
         approve: Callable[[ApprovalRequest], Decision | None] | None = None,
+        attachments: dict[str, str] | None = None,
     ) -> TurnRecord:
         """Ask and wait; ``approve`` answers tool approvals on this thread. Without it, or when
         it returns ``None`` (nobody can answer), tools that need approval are denied at once."""
         events: queue.SimpleQueue[Any] = queue.SimpleQueue()
         handle = on_event or (lambda event: None)
+        session = self.session
 
         async def ask(request: ApprovalRequest) -> tuple[Decision | None, bool]:
-            events.put(request)
-            return await asyncio.wrap_future(request.future)
+            assert approve is not None
+            try:
+                return await session.main_thread.run(lambda: approve(request), aside=True), False
+            except Interrupted:  # Kernel -> Interrupt while asked: deny, and stop the turn
+                return "deny", True
 
         def dispatch(event: Any) -> None:
-            if not isinstance(event, ApprovalRequest):
+            if isinstance(event, MainThreadCall):
+                if event.aside:
+                    handle(Aside())
+                event.run()
+            else:
                 handle(event)
-                return
-            try:
-                event.answer(approve(event) if approve else None)
-            except KeyboardInterrupt:  # Kernel -> Interrupt while asked: deny, and stop the turn
-                event.answer("deny", interrupt=True)
-                raise
 
-        self.session.permissions.approver = ask if approve else None
-        future = self.loop.submit(self.session.query(prompt, events.put, cell_id=cell_id))
-        record, self.last_interrupted = wait_interruptibly(
-            future,
-            events,
-            dispatch,
-            interrupt=lambda: self.loop.submit(self.session.interrupt()),
-            abort=lambda: self.loop.loop.call_soon_threadsafe(self.session.abort),
-        )
+        session.permissions.approver = ask if approve else None
+        session.main_thread.attach(events)
+        try:
+            future = self.loop.submit(
+                session.query(prompt, events.put, cell_id=cell_id, attachments=attachments)
+            )
+            record, self.last_interrupted = wait_interruptibly(
+                future,
+                events,
+                dispatch,
+                interrupt=lambda: self.loop.submit(session.interrupt()),
+                abort=lambda: self.loop.loop.call_soon_threadsafe(session.abort),
+            )
+        finally:
+            session.main_thread.attach(None)
         return record
 
     def close(self, notice: str | None = None) -> None:
