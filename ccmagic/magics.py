@@ -13,6 +13,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_exp
 from traitlets import Bool, Enum, Float, Integer, List, Unicode
 
 from ccmagic.arguments import CommandParser, HelpWanted, arg
+from ccmagic.kernel_tools import CellLog
 from ccmagic.options import PERMISSION_MODES, SessionOptions, split_tools
 
 CELL_ARGS = [
@@ -28,6 +29,10 @@ CELL_ARGS = [
         help="Tools never allowed (A,B or repeat)."),
     arg("--permission-mode", choices=PERMISSION_MODES, metavar="MODE",
         help=f"Claude Code permission mode: {', '.join(PERMISSION_MODES)}."),
+    arg("--with", dest="attach", action="append", metavar="NAMES",
+        help="Kernel objects to describe in the prompt up front (df,model or repeat)."),
+    arg("--no-kernel", action="store_true",
+        help="No notebook tools this cell (Claude does not see the kernel)."),
     arg("--thinking", action="store_true", help="Show the model's thinking."),
     arg("--tag", action="append", metavar="TAG", help="Tag the session (repeat for several)."),
 ]  # fmt: skip
@@ -106,6 +111,17 @@ class ClaudeMagics(Magics):
         "background thread, so the first %%claude cell does not wait for it (about 3 s when "
         "Jupyter's own packages are installed). Set it in that same cell to turn it off.",
     ).tag(config=True)
+    kernel_tools = Bool(
+        True,
+        help="Let Claude see the live kernel through the notebook tools (variables, inspect, "
+        "cells, new_cell; run needs approval). --no-kernel turns them off for one cell.",
+    ).tag(config=True)
+    sample_rows = Integer(
+        5,
+        min=0,
+        help="Rows of a DataFrame that inspect shows Claude; 0 shows the schema and summary "
+        "statistics only (for sensitive data).",
+    ).tag(config=True)
     notebook_path = Unicode(
         None,
         allow_none=True,
@@ -116,9 +132,11 @@ class ClaudeMagics(Magics):
         super().__init__(shell, **kwargs)
         self._registry: Any = None
         self._cell_id: str | None = None
+        self.cell_log = CellLog()
         if shell is not None:
             shell.events.register("pre_run_cell", self._remember_cell)
             shell.events.register("post_run_cell", self._preload_once)
+            shell.events.register("post_run_cell", self.cell_log.record)
 
     def _preload_once(self, result: Any) -> None:
         """Warm the SDK import up once the %load_ext cell is done (``preload``)."""
@@ -141,8 +159,17 @@ class ClaudeMagics(Magics):
         if self._registry is None:
             from ccmagic.registry import SessionRegistry
 
-            self._registry = SessionRegistry(lambda: self.notebook.path)
+            self._registry = SessionRegistry(lambda: self.notebook.path, self._kernel_tools())
         return self._registry
+
+    def _kernel_tools(self) -> Any:
+        from ccmagic.kernel_tools import KernelTools
+
+        if self.shell is None:
+            return None
+        return KernelTools(
+            self.shell, self.cell_log, lambda: self.notebook.path, lambda: self.sample_rows
+        )
 
     @property
     def notebook(self) -> Any:
@@ -193,6 +220,7 @@ class ClaudeMagics(Magics):
             disallowed_tools=split_tools(args.disallow or self.disallowed_tools),
             permission_mode=args.permission_mode or self.permission_mode,
             cli_path=self.cli_path,
+            kernel_tools=self.kernel_tools and not args.no_kernel and self.shell is not None,
         )
 
     def _ask(self, args: Any, prompt: str) -> None:
@@ -203,11 +231,19 @@ class ClaudeMagics(Magics):
         name = args.session or self.default_session
         tags = split_tools(args.tag)
         options = self._options(args)
+        attachments = self._attachments(split_tools(args.attach))
         session, notices = self.registry.get(name, options, tags)
+        notices += [f"📎 {name}: {text.splitlines()[0]}" for name, text in attachments.items()]
         if options.permission_mode == "bypassPermissions":
             notices.append("⚠ bypassPermissions: Claude may use every tool without asking.")
         view = self._view(name, session.session_id, notices, args.thinking)
-        record = session.query(prompt, view.handle, cell_id=self._cell_id, approve=self._approver())
+        record = session.query(
+            prompt,
+            view.handle,
+            cell_id=self._cell_id,
+            approve=self._approver(),
+            attachments=attachments,
+        )
         so_far = session.cost
         view.finish(
             record,
@@ -220,6 +256,20 @@ class ClaudeMagics(Magics):
         failure = failure_of(record, self.cli_path)
         if failure is not None:
             raise failure
+
+    def _attachments(self, names: tuple[str, ...]) -> dict[str, str]:
+        """``--with``: each named kernel object described, before anything is sent."""
+        from ccmagic.inspection import InspectionError, describe, resolve
+
+        namespace = self.shell.user_ns if self.shell is not None else {}
+        hidden = set(getattr(self.shell, "user_ns_hidden", {}))
+        described = {}
+        for name in names:
+            try:
+                described[name] = describe(name, resolve(name, namespace, hidden), self.sample_rows)
+            except InspectionError as problem:
+                raise UsageError(f"--with {name}: {problem}") from None
+        return described
 
     def _approver(self) -> Any:
         """Ask the person when one can answer (see ``approvals``); ``None`` denies at once."""

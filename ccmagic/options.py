@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ccmagic.kernel_tools import ALIASES
 from ccmagic.permissions import READ_ONLY_TOOLS
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class SessionOptions:
     disallowed_tools: tuple[str, ...] = ()
     permission_mode: str | None = None
     cli_path: str | None = None
+    kernel_tools: bool = False  # the kernel's notebook tools (only a kernel can offer them)
     env: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def to_record(self) -> dict[str, Any]:
@@ -45,20 +47,26 @@ class SessionOptions:
         session_id: str | None = None,
         resume: str | None = None,
         fork: bool = False,
+        also_allowed: tuple[str, ...] = (),
+        also_system: str = "",
         **extra: Any,
     ) -> ClaudeAgentOptions:
+        """The SDK's options; ``also_allowed`` and ``also_system`` come from a toolbox."""
         from claude_agent_sdk import ClaudeAgentOptions
 
         system: dict[str, Any] = {"type": "preset", "preset": "claude_code"}
-        if self.system:
-            system["append"] = self.system
+        appended = "\n\n".join(text for text in (also_system, self.system) if text)
+        if appended:
+            system["append"] = appended
         return ClaudeAgentOptions(
             model=self.model,
             system_prompt=system,  # type: ignore[arg-type]
             max_turns=self.max_turns,
             max_budget_usd=self.max_budget_usd,
             cwd=str(Path(self.cwd).expanduser()) if self.cwd else None,
-            allowed_tools=list(dict.fromkeys([*READ_ONLY_TOOLS, *self.allowed_tools])),
+            allowed_tools=list(
+                dict.fromkeys([*READ_ONLY_TOOLS, *also_allowed, *self.allowed_tools])
+            ),
             disallowed_tools=list(self.disallowed_tools),
             permission_mode=self.permission_mode,  # type: ignore[arg-type]
             cli_path=self.cli_path,
@@ -72,8 +80,9 @@ class SessionOptions:
 
 
 def split_tools(values: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
-    """``["Read,Grep", "Bash"]`` -> ``("Read", "Grep", "Bash")``: tools may be listed either way."""
+    """``["Read,Grep", "run"]`` -> ``("Read", "Grep", "mcp__notebook__run")``: tools may be
+    listed either way, and the kernel's tools by their short names."""
     out: list[str] = []
     for value in values or ():
         out.extend(part.strip() for part in value.split(",") if part.strip())
-    return tuple(dict.fromkeys(out))
+    return tuple(dict.fromkeys(ALIASES.get(name, name) for name in out))

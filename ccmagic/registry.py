@@ -18,7 +18,7 @@ from ccmagic.errors import SidecarError
 from ccmagic.loop import shared_loop
 from ccmagic.notebook import SavedSession, saved_sessions
 from ccmagic.options import SessionOptions
-from ccmagic.session import BlockingSession
+from ccmagic.session import BlockingSession, Toolbox
 from ccmagic.sidecar import SidecarState, SidecarStore, now_iso, open_sidecar
 from ccmagic.transcripts import local_transcript_exists
 from ccmagic.turns import TurnRecord, known_totals
@@ -27,8 +27,9 @@ from ccmagic.turns import TurnRecord, known_totals
 class SessionRegistry:
     """Finds, starts, continues, forks and binds the sessions of one notebook's kernel."""
 
-    def __init__(self, locate: Callable[[], Path]) -> None:
+    def __init__(self, locate: Callable[[], Path], toolbox: Toolbox | None = None) -> None:
         self.locate = locate
+        self.toolbox = toolbox  # the kernel's notebook tools, for sessions whose options ask
         self.loop = shared_loop()
         self._sessions: dict[str, BlockingSession] = {}
         self._fresh: set[str] = set()
@@ -119,6 +120,7 @@ class SessionRegistry:
             session = self._open(name, options, notices)
         elif session.session.options != options:
             session.session.options = options
+            session.session.toolbox = self.toolbox if options.kernel_tools else None
             if session.session.connected:
                 session.close(notice=f"Options changed: resumed session {name} with the new ones.")
         if tags:
@@ -202,7 +204,10 @@ class SessionRegistry:
         return session
 
     def _make(self, options: SessionOptions, **kwargs: Any) -> BlockingSession:
-        session = BlockingSession(options, loop=self.loop, session_store=self.store, **kwargs)
+        toolbox = self.toolbox if options.kernel_tools else None
+        session = BlockingSession(
+            options, loop=self.loop, session_store=self.store, toolbox=toolbox, **kwargs
+        )
         session.session.on_record.append(self._record_turn)
         self._sessions[kwargs["name"]] = session
         return session

@@ -21,7 +21,13 @@ TOOL_INPUT_KEYS = {
     "WebSearch": "query",
     "Task": "description",
     "Agent": "description",
+    "mcp__notebook__inspect": "name",
+    "mcp__notebook__cells": "count",
+    "mcp__notebook__run": "code",
+    "mcp__notebook__new_cell": "code",
 }
+CODE_TOOLS = ("mcp__notebook__run", "mcp__notebook__new_cell")  # their code is kept whole
+SUMMARY_FIRST = "mcp__notebook__"  # tools whose result starts with a one-line summary
 
 
 def shorten(text: str, limit: int = 80, keep_end: bool = False) -> str:
@@ -34,13 +40,15 @@ def shorten(text: str, limit: int = 80, keep_end: bool = False) -> str:
 
 @dataclass
 class ToolCall:
-    """A tool Claude used: its name, a short form of its input, and a folded result."""
+    """A tool Claude used: its name, a short form of its input, and a folded result; the
+    code of ``run`` and ``new_cell`` is kept whole."""
 
     name: str
     summary: str
     id: str = ""
     result: str | None = None
     is_error: bool = False
+    code: str | None = None
 
     @classmethod
     def from_block(cls, name: str, tool_input: dict[str, Any], tool_id: str = "") -> ToolCall:
@@ -49,7 +57,13 @@ class ToolCall:
         if value is None:
             value = next((v for v in tool_input.values() if isinstance(v, str)), "")
         is_path = bool(key) and str(key).endswith("_path")
-        return cls(name=name, summary=shorten(str(value), keep_end=is_path), id=tool_id)
+        code = tool_input.get("code") if name in CODE_TOOLS else None
+        return cls(
+            name=name,
+            summary=shorten(str(value), keep_end=is_path),
+            id=tool_id,
+            code=code if isinstance(code, str) else None,
+        )
 
     def fold_result(self, content: Any, is_error: bool | None) -> None:
         """Keep a one-line digest of the tool's result, not the result itself."""
@@ -60,14 +74,23 @@ class ToolCall:
         self.is_error = bool(is_error)
         if self.is_error:
             self.result = "error: " + shorten(text, 100)
+        elif len(lines) > 1 and self.name.startswith(SUMMARY_FIRST):
+            self.result = shorten(lines[0], 100)
         elif len(lines) > 1:
             self.result = f"{len(lines)} lines"
         else:
             self.result = shorten(text, 100) if text else "(no output)"
 
     @property
+    def short_name(self) -> str:
+        """``inspect`` for ``mcp__notebook__inspect``: an MCP tool by its own name."""
+        return self.name.rsplit("__", 1)[-1] if self.name.startswith("mcp__") else self.name
+
+    @property
     def line(self) -> str:
-        return f"{self.name}({self.summary})" if self.summary else self.name
+        if self.code is not None:
+            return self.short_name
+        return f"{self.short_name}({self.summary})" if self.summary else self.short_name
 
 
 @dataclass
@@ -106,6 +129,7 @@ class TurnRecord:
     error_kind: str | None = None  # see ccmagic.failures.ErrorKind
     error_status: int | None = None
     cell_id: str | None = None
+    attached: list[str] = field(default_factory=list)  # kernel objects sent with the prompt
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

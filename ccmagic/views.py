@@ -126,8 +126,9 @@ def static_table(frame: pd.DataFrame, page: int, page_size: int = PAGE_SIZE) -> 
     body = []
     for cells, row in zip(rows, shown.itertuples(), strict=True):
         tds = [f"<td>{html.escape(c)}</td>" for c in cells]
+        summary = html.escape(cells[3]) or "(empty)"
         tds[3] = (
-            f"<td style='text-align:left'><details><summary>{html.escape(cells[3]) or '(empty)'}</summary>"
+            f"<td style='text-align:left'><details><summary>{summary}</summary>"
             f"{_full_turn(row)}</details></td>"
         )
         body.append("<tr>" + "".join(tds) + "</tr>")

@@ -211,6 +211,8 @@ class LiveFrontend:
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=60)
         self.prompts: list[str] = []
+        self.messages: list[dict[str, Any]] = []  # the last cell's iopub messages
+        self.reply: dict[str, Any] = {}  # and its execute_reply
 
     def run(
         self,
@@ -223,6 +225,7 @@ class LiveFrontend:
         pending = list(answers or [])
         msg_id = self.kc.execute(code, allow_stdin=True)
         shown: list[str] = []
+        self.messages = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with contextlib.suppress(queue.Empty):
@@ -239,6 +242,7 @@ class LiveFrontend:
                 msg = self.kc.get_iopub_msg(timeout=0.05)
                 if msg["parent_header"].get("msg_id") != msg_id:
                     continue
+                self.messages.append(msg)
                 kind, content = msg["msg_type"], msg["content"]
                 if kind == "stream":
                     shown.append(content["text"])
@@ -247,6 +251,7 @@ class LiveFrontend:
                 elif kind == "error":
                     shown.append(f"{content['ename']}: {content['evalue']}")
                 elif kind == "status" and content["execution_state"] == "idle":
+                    self.reply = self.kc.get_shell_msg(timeout=10)["content"]
                     return "\n".join(shown)
         raise TimeoutError(f"the cell did not finish within {timeout} s")
 

@@ -114,7 +114,12 @@ def test_quickstart_streams_and_shows_its_history_in_jupyterlab(tmp_path: Path) 
             assert page.get_by_text("Error displaying widget").count() == 0
             assert page.locator(".jp-OutputArea-output mjx-container").count() == 0  # not LaTeX
             rows = history.first.locator("tbody tr").all_inner_texts()
-            assert len(rows) == 3 and "Look at sales.csv" in rows[-1]  # newest first
+            assert len(rows) == 3 and "Which columns of `sales`" in rows[-1]  # newest first
+            assert "⏺ inspect(sales)" in page.locator(".jp-Notebook").inner_text()
+            # Claude's code came back as a new cell right below the cell that asked for it
+            asked = page.locator(".jp-CodeCell", has_text="Show the pandas code.").first
+            below = asked.locator("xpath=following-sibling::div[contains(@class,'jp-Cell')][1]")
+            assert "a real model would write code for your data here" in below.inner_text()
             browser.close()
     finally:
         server.terminate()
@@ -171,6 +176,20 @@ def test_a_tool_waits_for_the_users_answer_in_jupyterlab(tmp_path: Path) -> None
                 page.locator('[data-mime-type="text/markdown"]', has_text="Created.").wait_for()
                 answer = page.locator('[data-mime-type="text/markdown"]', has_text="Created.")
                 assert "Allowed once: Bash" in answer.first.inner_text()
+                # the cell reads in the order things happened: answer so far, question, the
+                # answer "y", then the rest of the answer (not the question below the footer)
+                shown = page.locator(".jp-Cell").nth(1).locator(".jp-OutputArea").inner_text()
+                order = [
+                    shown.index(t)
+                    for t in (
+                        "Creating it.",
+                        "Claude wants to use",
+                        "Allow it?",
+                        "Allowed once",
+                        "Created.",
+                    )
+                ]
+                assert order == sorted(order), shown
                 page.screenshot(path=str(ROOT / "artifacts" / "browser-approval.png"))
                 browser.close()
         finally:

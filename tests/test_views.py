@@ -127,7 +127,7 @@ def test_every_view_survives_a_missing_value_in_any_column(
     frame[column] = frame[column].astype(object)
     frame.loc[2, column] = missing
     frame.loc[4, "cost_usd"] = pd.NA  # and always a turn of unknown cost
-    html, plain = static_table(frame, 0)
+    _, plain = static_table(frame, 0)
     history_bundle(frame)
     view = HistoryView(frame)
     view.rows.value = view.rows.options[-1][1]
