@@ -4,7 +4,8 @@
     ├── ClaudeUnavailable  the Claude Code CLI is missing, not executable, or would not start
     ├── TurnFailed         a turn ended in an error (API error, not logged in, CLI died);
     │                      the turn is recorded all the same, with ``is_error``
-    └── SidecarError       the sidecar file cannot be read or written as it stands
+    ├── SidecarError       the sidecar file cannot be read or written as it stands
+    └── UnknownSession     a session asked for by name or id is recorded nowhere
 
 Mistakes in a magic line are IPython's own ``UsageError``.
 """
@@ -43,3 +44,7 @@ class TurnFailed(CCMagicError):
 
 class SidecarError(CCMagicError):
     title = "ccmagic sidecar"
+
+
+class UnknownSession(CCMagicError):
+    title = "ccmagic session"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ccmagic.errors import SidecarError
+from ccmagic.notebook import default_sidecar
 from ccmagic.sidecar import RECOVERY_SUFFIX, SUFFIX, Sidecar, SidecarState, collector_paused
 from ccmagic.turns import CostSoFar
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 HISTORY_COLUMNS = [
     "session", "session_id", "turn", "prompt", "response", "cost_usd", "input_tokens",
     "output_tokens", "cache_read_tokens", "cache_creation_tokens", "duration_ms", "model",
-    "started_at", "is_error", "interrupted", "tools", "error", "cell_id",
+    "started_at", "is_error", "interrupted", "tools", "error", "cell_id", "batch", "item",
 ]  # fmt: skip
 
 
@@ -29,29 +30,10 @@ def sidecars_for(notebook: str | Path | None = None) -> list[Sidecar]:
     With no notebook: the one this kernel's ``%%claude`` cells use, else the fallback sidecar
     in the working directory.
     """
-    if notebook is None:
-        notebook = _current_notebook()
-    path = Path(notebook)
+    path = Path(notebook) if notebook is not None else default_sidecar()
     stem = path.name.removesuffix(SUFFIX).removesuffix(".ipynb")
     found = [Sidecar(path.with_name(stem + suffix)) for suffix in (SUFFIX, RECOVERY_SUFFIX)]
     return [car for car in found if car.path.exists()] or found[:1]
-
-
-def _current_notebook() -> Path:
-    from ccmagic.notebook import locate_notebook
-
-    try:
-        from IPython import get_ipython
-
-        shell = get_ipython()
-    except ImportError:
-        shell = None
-    if shell is not None:
-        magics = shell.magics_manager.registry.get("ClaudeMagics")
-        if magics is not None:
-            return Path(magics.notebook.path)
-        return locate_notebook(shell.user_ns, None).path
-    return locate_notebook({}, None).path
 
 
 def load_state(notebook: str | Path | None = None) -> SidecarState:
@@ -69,8 +51,16 @@ def load_state(notebook: str | Path | None = None) -> SidecarState:
     return state
 
 
-def history(session: str | None = None, notebook: str | Path | None = None) -> pd.DataFrame:
+def history(
+    session: str | None = None,
+    notebook: str | Path | None = None,
+    *,
+    sidecar: str | Path | None = None,
+) -> pd.DataFrame:
     """One row per recorded turn, oldest first; ``started_at`` is timezone-aware (UTC).
+
+    Of ``sidecar`` (a ``.claude.json`` file), or of ``notebook``'s sidecar, or by default of
+    the sidecar this kernel's cells (or ``Session()`` here) write.
 
     Built straight from the sidecar's turn events (no intermediate objects, one orjson parse,
     no garbage collection passes meanwhile): 10,000 turns load well within the 200 ms a
@@ -81,7 +71,7 @@ def history(session: str | None = None, notebook: str | Path | None = None) -> p
     with collector_paused():
         rows: list[dict[str, Any]] = []
         problems: list[SidecarError] = []
-        for car in sidecars_for(notebook):
+        for car in sidecars_for(sidecar or notebook):
             try:
                 rows.extend(car.events(("turn",)))
             except SidecarError as problem:
@@ -104,7 +94,10 @@ def history(session: str | None = None, notebook: str | Path | None = None) -> p
 
 
 def sessions(
-    tags: str | list[str] | None = None, notebook: str | Path | None = None
+    tags: str | list[str] | None = None,
+    notebook: str | Path | None = None,
+    *,
+    sidecar: str | Path | None = None,
 ) -> pd.DataFrame:
     """One row per conversation (a name keeps its earlier ones after ``new``), with totals.
 
@@ -115,7 +108,7 @@ def sessions(
     import pandas as pd
 
     wanted = {tags} if isinstance(tags, str) else set(tags or [])
-    state = load_state(notebook)
+    state = load_state(sidecar or notebook)
     rows = []
     for conv in state.conversations.values():
         if wanted and not wanted & set(conv.tags):

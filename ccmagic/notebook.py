@@ -124,3 +124,27 @@ def _so_far(meta: dict[str, Any], turn: int) -> CostSoFar:
 
 def _text(value: Any) -> str | None:
     return str(value) if value else None
+
+
+def current_notebook() -> Path:
+    """The notebook this process's ``%%claude`` cells write for: the kernel's (by the order
+    above), or the fallback in the working directory outside a kernel."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None:
+        magics = shell.magics_manager.registry.get("ClaudeMagics")
+        if magics is not None:
+            return Path(magics.notebook.path)
+        return locate_notebook(shell.user_ns, None).path
+    return locate_notebook({}, None).path
+
+
+def default_sidecar() -> Path:
+    """The sidecar ``history()`` reads and ``Session()`` writes when none is named."""
+    from ccmagic.sidecar import sidecar_path
+
+    return sidecar_path(current_notebook())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,15 @@ class SessionOptions:
     cli_path: str | None = None
     kernel_tools: bool = False  # the kernel's notebook tools (only a kernel can offer them)
     env: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> SessionOptions:
+        """Options as :meth:`to_record` saved them (unknown keys, from other versions, skipped)."""
+        known = {f.name for f in fields(cls)} - {"env"}
+        values: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in record.items() if k in known
+        }
+        return cls(**values)
 
     def to_record(self) -> dict[str, Any]:
         """The options as saved with a session: JSON-safe, and without ``env``."""

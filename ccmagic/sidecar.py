@@ -345,22 +345,31 @@ class SidecarState:
         return self.conversations.get(session_id) if session_id else None
 
 
-def open_sidecar(notebook: Path, known: Sidecar | None = None) -> tuple[Sidecar, str | None]:
-    """The sidecar to use for ``notebook``, and a warning when it is not the usual one.
+def recovery_path(path: Path) -> Path:
+    """``analysis.claude.json`` -> ``analysis.claude.recovery.json`` beside it."""
+    return path.with_name(path.name.removesuffix(SUFFIX) + RECOVERY_SUFFIX)
+
+
+def open_sidecar(
+    path: Path, known: Sidecar | None = None, notebook_name: str = ""
+) -> tuple[Sidecar, str | None]:
+    """The sidecar file to write for ``path``, and a warning when it is not ``path`` itself.
 
     A damaged or newer-format sidecar is left exactly as it is; turns go to a recovery file
     beside it until the user repairs, moves or deletes the original. ``known`` is reused when
     it is the same file, so its check is not repeated while the file is unchanged.
     """
 
-    def reuse(path: Path) -> Sidecar:
-        return known if known is not None and known.path == path else Sidecar(path, notebook.name)
+    def reuse(candidate: Path) -> Sidecar:
+        if known is not None and known.path == candidate:
+            return known
+        return Sidecar(candidate, notebook_name)
 
-    main = reuse(sidecar_path(notebook))
+    main = reuse(path)
     try:
         main.check()
     except SidecarError as problem:
-        recovery = reuse(notebook.with_name(notebook.stem + RECOVERY_SUFFIX))
+        recovery = reuse(recovery_path(path))
         return recovery, (
             f"{problem.message} New turns go to {recovery.path.name} until it is repaired, "
             "moved or deleted."

@@ -270,7 +270,7 @@ def test_fuzzed_sidecars_are_never_overwritten(tmp_path_factory) -> None:
         folder = tmp_path_factory.mktemp("fuzz")
         notebook = folder / "a.ipynb"
         sidecar_path(notebook).write_bytes(content)
-        car, warning = open_sidecar(notebook)
+        car, warning = open_sidecar(sidecar_path(notebook))
         turn = {"event": "turn", "session": "s", "session_id": "x", "turn": 2, "prompt": "new"}
         car.append(turn)
         after = sidecar_path(notebook).read_bytes()
@@ -296,7 +296,7 @@ def test_huge_garbage_sidecar_is_refused_quickly(tmp_path: Path) -> None:
     with open(sidecar_path(notebook), "wb") as f:
         f.write(b"x" * (64 << 20))  # 64 MB of garbage
     started = time.monotonic()
-    _, warning = open_sidecar(notebook)
+    _, warning = open_sidecar(sidecar_path(notebook))
     assert warning and time.monotonic() - started < 5
     report("sidecar huge garbage (64 MB)", 1, 0, 0)
 

@@ -67,7 +67,7 @@ def test_damaged_sidecar_is_never_written_and_a_recovery_file_is_used(
 ) -> None:
     notebook = tmp_path / "a.ipynb"
     sidecar_path(notebook).write_text(content)
-    car, warning = open_sidecar(notebook)
+    car, warning = open_sidecar(sidecar_path(notebook))
     assert warning and "a.claude.json" in warning and "a.claude.recovery.json" in warning
     car.append(turn(1))
     assert sidecar_path(notebook).read_text() == content

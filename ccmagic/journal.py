@@ -1,0 +1,241 @@
+"""A sidecar as the record of conversations, for every way of talking to Claude.
+
+The magic, the Python API and batches all record through a :class:`Journal`: session and tag
+events, each turn the moment it ends, Claude Code's transcript (through the SDK's
+``SessionStore``), a backlog of whatever could not be written yet, and the answer to "where
+does this conversation continue from". It knows nothing of notebooks; the registry of a
+kernel adds what a notebook's outputs know. One journal per file and process
+(:meth:`Journal.at`), so every writer in a process shares one queue and one lock.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from ccmagic.errors import SidecarError
+from ccmagic.sidecar import SidecarState, SidecarStore, now_iso, open_sidecar
+from ccmagic.transcripts import local_transcript_exists
+from ccmagic.turns import TurnRecord, known_totals
+
+if TYPE_CHECKING:
+    from ccmagic.options import SessionOptions
+
+
+_OPEN: dict[Path, Journal] = {}  # one journal per file and process
+_OPENING = threading.Lock()
+
+
+@dataclass
+class Continuation:
+    """How to pick a recorded conversation up again: the arguments of a ``Session``."""
+
+    name: str
+    session_id: str
+    started: bool  # Claude Code has (or the sidecar holds) a transcript to resume
+    parent: str | None = None
+    first_turn: int = 1
+    history: list[TurnRecord] = field(default_factory=list)
+    known_totals: dict[int, float] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def session_kwargs(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "resume": self.session_id if self.started else None,
+            "session_id": None if self.started else self.session_id,
+            "fork_from": None if self.started else self.parent,
+            "first_turn": self.first_turn,
+            "history": self.history if self.started else [],
+            "known_totals": self.known_totals,
+        }
+
+
+class Journal:
+    """Writes and reads one sidecar file; see the module's docstring."""
+
+    def __init__(self, path: Path, notebook_name: str = "") -> None:
+        self.notebook_name = notebook_name
+        self._lock = threading.RLock()
+        self._warnings: list[str] = []
+        self.sidecar, warning = open_sidecar(path, notebook_name=notebook_name)
+        self.requested = path
+        self.store = SidecarStore(self.sidecar)
+        if warning:
+            self._warnings.append(warning)
+        atexit.register(self.flush)  # transcript entries still queued when the process ends
+
+    @classmethod
+    def at(cls, path: str | Path, notebook_name: str = "") -> Journal:
+        """The journal of the sidecar at ``path``, shared by everything in this process."""
+        key = Path(path).expanduser().absolute()
+        with _OPENING:
+            journal = _OPEN.get(key)
+            if journal is None:
+                journal = cls(key, notebook_name or key.name.removesuffix(".claude.json"))
+                _OPEN[key] = journal
+            return journal
+
+    @property
+    def path(self) -> Path:
+        """The file written: the sidecar, or its recovery file while the sidecar is damaged."""
+        return self.sidecar.path
+
+    def relocate(self, path: Path | None = None, notebook_name: str = "") -> None:
+        """Look again at the file, or at ``path`` (the notebook was renamed, the sidecar
+        repaired): the same file keeps its queue of unwritten events; a different one takes
+        the queue over, and sessions writing here follow."""
+        with self._lock:
+            path = path.expanduser().absolute() if path is not None else None
+            if path is not None and path != self.requested:
+                with _OPENING:
+                    _OPEN.pop(self.requested, None)
+                    _OPEN.setdefault(path, self)
+                self.requested = path
+                self.notebook_name = notebook_name or self.notebook_name
+            sidecar, warning = open_sidecar(self.requested, known=self.sidecar,
+                                            notebook_name=self.notebook_name)  # fmt: skip
+            if sidecar is not self.sidecar:
+                sidecar.pending = self.sidecar.pending + sidecar.pending
+                self.sidecar = sidecar
+                self.store.sidecar = sidecar
+            if warning:
+                self._warnings.append(warning)
+
+    def take_warnings(self) -> list[str]:
+        """What went wrong since last asked (each said once)."""
+        with self._lock:
+            warnings, self._warnings = list(dict.fromkeys(self._warnings)), []
+        return warnings
+
+    # -- writing -----------------------------------------------------------------------------
+    def _write(self, *events: dict[str, Any]) -> None:
+        """Append events after any that are waiting; they all wait if the write fails."""
+        with self._lock:
+            try:
+                self.sidecar.append(*events)
+            except (OSError, SidecarError) as problem:
+                why = problem.message if isinstance(problem, SidecarError) else str(problem)
+                turns = sum(1 for e in self.sidecar.pending if e.get("event") == "turn")
+                self._warnings.append(
+                    f"Could not write {self.sidecar.path.name} ({why}); {turns} turn(s) are "
+                    "kept in memory and written as soon as it works again."
+                )
+
+    def flush(self, transcripts_only: bool = False) -> None:
+        """Write whatever waits (transcript entries queued by the store, failed writes).
+        ``transcripts_only``: only when nothing but transcript entries waits (a failed
+        write's backlog is left to the next turn, which retries it and says so once)."""
+        pending = self.sidecar.pending
+        if pending and not (transcripts_only and any(e.get("event") != "transcript"
+                                                     for e in pending)):  # fmt: skip
+            self._write()
+
+    def record_turn(self, record: TurnRecord) -> None:
+        self._write({"event": "turn"} | record.to_dict())
+
+    def record_session(
+        self,
+        name: str,
+        session_id: str,
+        reason: str,
+        options: SessionOptions,
+        **extra: Any,
+    ) -> None:
+        """A conversation starts under ``name`` (reason: start, new, fork, resume, notebook,
+        batch)."""
+        self._write(
+            {
+                "event": "session",
+                "session": name,
+                "session_id": session_id,
+                "reason": reason,
+                "options": options.to_record(),
+                "at": now_iso(),
+            }
+            | {k: v for k, v in extra.items() if v}
+        )
+
+    def record_tags(self, name: str, session_id: str, tags: tuple[str, ...] | list[str]) -> None:
+        if tags:
+            self._write({"event": "tags", "session": name, "session_id": session_id,
+                         "tags": sorted(set(tags))})  # fmt: skip
+
+    # -- reading -----------------------------------------------------------------------------
+    def state(self) -> SidecarState:
+        """The conversations recorded so far (a sidecar that cannot be read records none)."""
+        try:
+            state = self.sidecar.state()
+        except SidecarError as problem:
+            self._warnings.append(problem.message)
+            return SidecarState()
+        for event in list(self.sidecar.pending):  # what waits to be written counts too
+            if event.get("event") in ("session", "turn", "tags"):
+                state.apply(event)
+        return state
+
+    def has_transcript(self, session_id: str) -> bool:
+        return local_transcript_exists(session_id) or self.sidecar.has_transcript(session_id)
+
+    async def import_transcript(self, session_id: str) -> None:
+        """Copy this machine's transcript of ``session_id`` into the sidecar, if it has one."""
+        if local_transcript_exists(session_id) and not self.sidecar.has_transcript(session_id):
+            from claude_agent_sdk import SessionStore, import_session_to_store
+
+            # SidecarStore implements the protocol's required methods (append, load)
+            await import_session_to_store(session_id, cast(SessionStore, self.store))
+
+    def lineage_totals(
+        self, session_id: str, state: SidecarState | None = None
+    ) -> dict[int, float]:
+        """Running totals reported in a conversation and the ones it was forked from."""
+        state = state or self.state()
+        totals: dict[int, float] = {}
+        seen: set[str] = set()
+        conversation = state.conversations.get(session_id)
+        while conversation is not None and conversation.session_id not in seen:
+            seen.add(conversation.session_id)
+            totals = known_totals(conversation.turns) | totals
+            conversation = state.conversations.get(conversation.parent or "")
+        return totals
+
+    def last_turn(self, session_id: str | None, state: SidecarState | None = None) -> int:
+        conversation = (state or self.state()).conversations.get(session_id or "")
+        numbered = [t.turn for t in conversation.turns if t.turn] if conversation else []
+        return max(numbered, default=0)
+
+    def continuation(self, name_or_id: str) -> Continuation | None:
+        """Where the conversation a name currently stands for (or a session id) goes on."""
+        state = self.state()
+        conversation = state.conversation(name_or_id) or state.conversations.get(name_or_id)
+        if conversation is None:
+            return None
+        started = bool(conversation.turns) and self.has_transcript(conversation.session_id)
+        last = self.last_turn(conversation.session_id, state)
+        parent_last = 0 if started else self.last_turn(conversation.parent, state)
+        return Continuation(
+            name=conversation.session,
+            session_id=conversation.session_id,
+            started=started,
+            parent=conversation.parent,
+            first_turn=max(last, parent_last) + 1,
+            history=conversation.turns,
+            known_totals=self.lineage_totals(conversation.session_id, state),
+            options=conversation.options,
+        )
+
+    def listing(self) -> str:
+        """The sessions recorded here, for an error that must say what exists."""
+        state = self.state()
+        if not state.current:
+            return f"{self.path.name} records no sessions yet."
+        names = []
+        for name, session_id in sorted(state.current.items()):
+            turns = [t for t in state.conversations[session_id].turns if t.turn]
+            names.append(
+                f"{name} ({len(turns)} turn{'s' if len(turns) != 1 else ''}, {session_id})"
+            )
+        return f"Sessions in {self.path.name}: " + "; ".join(names) + "."
