@@ -15,16 +15,21 @@ __all__ = [
     "SessionOptions",
     "TurnRecord",
     "__version__",
+    "batch",
     "history",
+    "resume",
     "sessions",
+    "set_max_live_sessions",
 ]
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
+    from ccmagic.batches import batch
     from ccmagic.frames import history, sessions
+    from ccmagic.live import set_max_live_sessions
     from ccmagic.options import SessionOptions
-    from ccmagic.session import BlockingSession, Session
+    from ccmagic.session import BlockingSession, Session, resume
     from ccmagic.turns import TurnRecord
 
 _LAZY = {
@@ -32,6 +37,9 @@ _LAZY = {
     "BlockingSession": "ccmagic.session",
     "SessionOptions": "ccmagic.options",
     "TurnRecord": "ccmagic.turns",
+    "resume": "ccmagic.session",
+    "batch": "ccmagic.batches",
+    "set_max_live_sessions": "ccmagic.live",
     "history": "ccmagic.frames",
     "sessions": "ccmagic.frames",
 }

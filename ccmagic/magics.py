@@ -122,6 +122,13 @@ class ClaudeMagics(Magics):
         help="Rows of a DataFrame that inspect shows Claude; 0 shows the schema and summary "
         "statistics only (for sensitive data).",
     ).tag(config=True)
+    max_live_sessions = Integer(
+        4,
+        min=1,
+        help="Most Claude Code processes this kernel keeps running (each takes about 180 MB); "
+        "one more closes the least recently used idle session, which resumes by itself on its "
+        "next use. It bounds ccmagic.batch workers too.",
+    ).tag(config=True)
     notebook_path = Unicode(
         None,
         allow_none=True,
@@ -133,10 +140,17 @@ class ClaudeMagics(Magics):
         self._registry: Any = None
         self._cell_id: str | None = None
         self.cell_log = CellLog()
+        self._limit_live({"new": self.max_live_sessions})
+        self.observe(self._limit_live, names="max_live_sessions")
         if shell is not None:
             shell.events.register("pre_run_cell", self._remember_cell)
             shell.events.register("post_run_cell", self._preload_once)
             shell.events.register("post_run_cell", self.cell_log.record)
+
+    def _limit_live(self, change: Any) -> None:
+        from ccmagic.live import set_max_live_sessions
+
+        set_max_live_sessions(change["new"])
 
     def _preload_once(self, result: Any) -> None:
         """Warm the SDK import up once the %load_ext cell is done (``preload``)."""

@@ -22,18 +22,24 @@ import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from ccmagic.errors import TurnFailed, UnknownSession
 from ccmagic.events import Aside, Notice, TurnEvent
 from ccmagic.failures import (
     bundled_cli_path,
     first_line,
     is_missing_conversation,
     no_transcript,
+    no_transcript_hint,
     startup_failure,
 )
+from ccmagic.journal import Journal
+from ccmagic.live import LIVE
 from ccmagic.loop import LoopThread, shared_loop, wait_interruptibly
 from ccmagic.mainthread import Interrupted, MainThread, MainThreadCall
+from ccmagic.notebook import default_sidecar
 from ccmagic.options import SessionOptions
 from ccmagic.permissions import ApprovalRequest, Decision, PermissionGate
 from ccmagic.reader import TurnReader
@@ -74,14 +80,22 @@ class _TurnInFlight:
 
 
 class Session:
-    """A conversation with Claude: ``async with Session(options) as s: r = await s.query(...)``.
+    """A conversation with Claude: ``async with Session(name="review") as s: await s.query(...)``.
 
-    ``session_id`` pre-assigns the id of a new conversation; ``resume`` continues an existing one
-    (its earlier records may be passed as ``history`` so turn numbers and costs carry on);
-    ``fork_from`` branches a new conversation off another. Turns are numbered on from
+    It records itself: the conversation and each turn go to a sidecar (``sidecar``: a
+    ``.claude.json`` path; by default the one ``ccmagic.history()`` reads, i.e. this kernel's
+    notebook's, or ``ccmagic.claude.json`` in the working directory; ``False``: nothing is
+    recorded), tagged with ``tags``. :func:`resume` (``Session.resume``) continues it later,
+    in any process that has the sidecar.
+
+    Lower level: ``session_id`` pre-assigns the id of a new conversation; ``resume`` continues
+    an existing one (its earlier records may be passed as ``history`` so turn numbers and costs
+    carry on); ``fork_from`` branches a new conversation off another. Turns are numbered on from
     ``first_turn`` at least; ``prior`` is what earlier turns not in ``history`` cost.
-    ``toolbox`` adds tools of the caller's (the kernel's ``notebook`` tools).
-    ``on_record`` hooks are called with each finished turn before the next prompt is sent.
+    ``journal`` is where it records (given by the magic's registry, which records the
+    conversation's start itself: ``reason=None``). ``toolbox`` adds tools of the caller's
+    (the kernel's ``notebook`` tools). ``on_record`` hooks are called with each finished turn
+    before the next prompt is sent.
     """
 
     def __init__(
@@ -89,25 +103,34 @@ class Session:
         options: SessionOptions | None = None,
         *,
         name: str = "default",
+        sidecar: str | Path | bool | None = None,
+        tags: list[str] | tuple[str, ...] = (),
+        journal: Journal | None = None,
+        reason: str | None = "start",
         session_id: str | None = None,
         resume: str | None = None,
         fork_from: str | None = None,
         first_turn: int = 1,
         history: list[TurnRecord] | None = None,
-        session_store: Any = None,
         known_totals: dict[int, float] | None = None,
         prior: CostSoFar | None = None,
         toolbox: Toolbox | None = None,
     ) -> None:
         self.options = options or SessionOptions()
         self.toolbox = toolbox
+        if journal is None and sidecar is not False:
+            path = default_sidecar() if sidecar in (None, True) else Path(str(sidecar))
+            journal = Journal.at(path)
+        self.journal = journal
+        self._announce = (reason, tuple(tags)) if journal is not None and reason else None
         self.name = name
         self.session_id = resume or session_id or str(uuid.uuid4())
         self.turns: list[TurnRecord] = list(history or [])
         self.fork_from = fork_from
         self.prior = prior or CostSoFar()
-        self.session_store = session_store
         self.on_record: list[RecordHook] = []
+        if journal is not None:
+            self.on_record.append(journal.record_turn)
         self.permissions = PermissionGate()
         self.main_thread = MainThread()  # where tool approvals and kernel tools run
         self.reconnect_notice: str | None = None  # what the next connect says, if it resumes
@@ -124,6 +147,11 @@ class Session:
     @property
     def connected(self) -> bool:
         return self._client is not None
+
+    @property
+    def busy(self) -> bool:
+        """A turn is being asked."""
+        return self._turn is not None
 
     @property
     def pid(self) -> int | None:
@@ -160,8 +188,8 @@ class Session:
         from claude_agent_sdk.types import CanUseToolShadowedWarning
 
         extra: dict[str, Any] = {"stderr": self._stderr.append, "can_use_tool": self.permissions}
-        if self.session_store is not None:
-            extra["session_store"] = self.session_store
+        if self.journal is not None:
+            extra["session_store"] = self.journal.store
         if self.toolbox is not None:
             extra |= self._toolbox_options(self.toolbox)
         if self._started or local_transcript_exists(self.session_id):
@@ -173,6 +201,7 @@ class Session:
         else:
             options = self.options.to_sdk(session_id=self.session_id, **extra)
         client = ClaudeSDKClient(options)
+        await LIVE.make_room(self)
         try:
             with warnings.catch_warnings():
                 # read-only tools are allowed outright on purpose; the rest reach the gate
@@ -185,6 +214,12 @@ class Session:
             emit(Notice(self.reconnect_notice or self._died_notice))
         self.reconnect_notice = None
         self._client = client
+        LIVE.used(self)
+        if self._announce is not None and self.journal is not None:
+            reason, tags = self._announce
+            self.journal.record_session(self.name, self.session_id, reason, self.options,
+                                        parent=self.fork_from, tags=sorted(set(tags)))  # fmt: skip
+            self._announce = None
         self._connected_once = True
         self._meter = CostMeter(known=self.known_totals)
 
@@ -223,6 +258,7 @@ class Session:
         """
         self.reconnect_notice = notice
         pid, client, self._client = self.pid, self._client, None
+        LIVE.gone(self)
         if client is None:
             return
         # A dying process may fail to disconnect in many ways; either way it is gone.
@@ -256,8 +292,11 @@ class Session:
         *,
         cell_id: str | None = None,
         attachments: dict[str, str] | None = None,
+        batch: tuple[str, Any] | None = None,
     ) -> TurnRecord:
         """Send one prompt and wait for the whole answer; the turn is recorded either way.
+
+        ``batch`` is (batch name, item key) when the turn answers an item of a batch.
 
         ``attachments`` (name -> text, e.g. descriptions of kernel objects) are sent after the
         prompt; the record keeps the prompt as written and the names attached.
@@ -269,10 +308,14 @@ class Session:
         if not prompt.strip():
             raise ValueError("the prompt is empty")
         emit = on_event or (lambda event: None)
+        if self.journal is not None:
+            self.journal.flush(transcripts_only=True)
         async with self._lock:
             task = asyncio.current_task()
             assert task is not None
             turn = self._turn = _TurnInFlight(task)
+            if self._client is not None:
+                LIVE.used(self)
             try:
                 if self._client is None:
                     await self.connect(emit)
@@ -284,6 +327,8 @@ class Session:
                 raise
             record = TurnRecord(self.name, self.session_id, self.next_turn, prompt, cell_id=cell_id)
             record.attached = list(attachments or {})
+            if batch is not None:
+                record.batch, record.item = batch
             reader = TurnReader(record, emit, self._meter)
             started = time.monotonic()
             self.permissions.begin(record, emit)
@@ -334,6 +379,34 @@ class Session:
             await self.close()
 
 
+def resume(
+    session: str,
+    *,
+    sidecar: str | Path | None = None,
+    options: SessionOptions | None = None,
+    toolbox: Toolbox | None = None,
+) -> Session:
+    """The recorded conversation ``session`` (a name, or a session id), ready to continue:
+    ``async with resume("review", sidecar="review.claude.json") as s: await s.query(...)``.
+
+    Earlier turns, their numbering and costs carry on; the options it was started with are
+    used unless ``options`` are given. A Claude Code session this machine knows but the
+    sidecar does not (started in a terminal, say) is adopted into the sidecar.
+    """
+    journal = Journal.at(default_sidecar() if sidecar is None else Path(str(sidecar)))
+    plan = journal.continuation(session)
+    if plan is None:
+        if not local_transcript_exists(session):
+            raise UnknownSession(f"{journal.path} has no session {session!r}.", journal.listing())
+        shared_loop().run(journal.import_transcript(session))
+        return Session(options, name=session, journal=journal, reason="resume", resume=session,
+                       toolbox=toolbox)  # fmt: skip
+    if plan.history and not plan.started:
+        raise TurnFailed(no_transcript(plan.session_id), no_transcript_hint(plan.name))
+    chosen = options or SessionOptions.from_record(plan.options)
+    return Session(chosen, journal=journal, reason=None, toolbox=toolbox, **plan.session_kwargs())
+
+
 def _with_attachments(prompt: str, attachments: dict[str, str]) -> str:
     if not attachments:
         return prompt
@@ -355,11 +428,19 @@ class BlockingSession:
         options: SessionOptions | None = None,
         *,
         loop: LoopThread | None = None,
+        session: Session | None = None,
         **session_kwargs: Any,
     ) -> None:
         self.loop = loop or shared_loop()
-        self.session = Session(options, **session_kwargs)
+        self.session = session or Session(options, **session_kwargs)
         self.last_interrupted = False
+
+    @classmethod
+    def resume(
+        cls, session: str, *, loop: LoopThread | None = None, **kwargs: Any
+    ) -> BlockingSession:
+        """:func:`resume` for code that cannot await."""
+        return cls(session=resume(session, **kwargs), loop=loop)
 
     @property
     def session_id(self) -> str:

@@ -130,6 +130,8 @@ class TurnRecord:
     error_status: int | None = None
     cell_id: str | None = None
     attached: list[str] = field(default_factory=list)  # kernel objects sent with the prompt
+    batch: str | None = None  # the batch this turn answered an item of (ccmagic.batch)
+    item: Any = None  # that item's key
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

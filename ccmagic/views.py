@@ -311,12 +311,16 @@ def plot_cumulative_cost(frame: pd.DataFrame) -> dict[str, Any]:
     return {"image/png": png.getvalue(), "text/plain": "<cumulative cost per session>"}
 
 
-def sessions_table(frame: pd.DataFrame, live: set[str], everything: bool = False) -> pd.DataFrame:
+def sessions_table(
+    frame: pd.DataFrame, live: set[str] | None, everything: bool = False
+) -> pd.DataFrame:
     """``%claude sessions``: one row per current conversation, for a person to read (name,
     turns, cost, last activity in local time, live, tags); ``everything``: every conversation
-    with every column of ``ccmagic.sessions()``."""
+    with every column of ``ccmagic.sessions()``. ``live``: the ids with a running Claude Code
+    process (``None`` outside a kernel: no such column)."""
     frame = frame.copy()
-    frame.insert(3, "live", frame["session_id"].isin(live))
+    if live is not None:
+        frame.insert(3, "live", frame["session_id"].isin(live))
     if everything:
         return frame
     current = frame[frame["current"].fillna(True).astype(bool)]
@@ -330,5 +334,6 @@ def sessions_table(frame: pd.DataFrame, live: set[str], everything: bool = False
         cost=cost,
         last_activity=[_local_minute(t) for t in current["last_at"]],
         tags=current["tags"].fillna(""),
-    )[["session", "turns", "cost", "last_activity", "live", "tags"]]
-    return table.set_index("session")
+    )
+    columns = ["session", "turns", "cost", "last_activity", "live", "tags"]
+    return table[[c for c in columns if c in table.columns]].set_index("session")
