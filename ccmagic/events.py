@@ -54,9 +54,18 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Decided:
+    """A tool was allowed or denied: ``entry`` is how the turn records it."""
+
+    entry: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Aside:
     """Something other than the answer is about to be shown in the cell (an approval
     question, output of code Claude runs): the answer continues below it."""
 
 
-TurnEvent = TextDelta | ThinkingDelta | ToolStarted | ToolFinished | Retrying | Notice | Aside
+TurnEvent = (
+    TextDelta | ThinkingDelta | ToolStarted | ToolFinished | Retrying | Notice | Decided | Aside
+)

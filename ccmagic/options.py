@@ -44,6 +44,10 @@ class SessionOptions:
         }
         return cls(**values)
 
+    def answer_changing(self) -> dict[str, Any]:
+        """The options a recorded answer depends on (replay matches them): model, system."""
+        return {k: v for k, v in (("model", self.model), ("system", self.system)) if v}
+
     def to_record(self) -> dict[str, Any]:
         """The options as saved with a session: JSON-safe, and without ``env``."""
         record = asdict(self)

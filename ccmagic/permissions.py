@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ccmagic.events import Notice, TurnEvent
+from ccmagic.events import Decided, TurnEvent
 from ccmagic.turns import ToolCall, TurnRecord, shorten
 
 READ_ONLY_TOOLS = ("Read", "Grep", "Glob", "LS", "NotebookRead", "TodoWrite")
@@ -62,6 +62,20 @@ def permission_entry(call: ToolCall, detail: str, decision: str, by: str) -> dic
     return {"tool": call.name, "input": shorten(detail, 200), "decision": decision, "by": by}
 
 
+def decision_line(entry: dict[str, str]) -> str:
+    """What the cell says of a recorded decision (the same live and when replayed)."""
+    tool = entry.get("tool", "")
+    name = tool.rsplit("__", 1)[-1] if tool.startswith("mcp__") else tool
+    by = entry.get("by", "")
+    if entry.get("decision") == "allow":
+        how = {"user (session)": "for this session", "allowed for this session":
+               "for this session (as before)"}.get(by, "once")  # fmt: skip
+        return f"✔ Allowed {how}: {name}({shorten(entry.get('input', ''), 60)})"
+    if by == "headless":
+        return f"⛔ {how_to_allow(tool)}"
+    return f"⛔ The user denied {name}."
+
+
 class PermissionGate:
     """Claude Code's ``can_use_tool`` callback for one session: decides, records, says so.
 
@@ -87,9 +101,8 @@ class PermissionGate:
 
         call = ToolCall.from_block(tool, tool_input)
         detail = describe_input(tool_input)
-        log = self._record.permissions if self._record is not None else []
         if tool in self.allowed_for_session:
-            log.append(permission_entry(call, detail, "allow", "allowed for this session"))
+            self._decide(permission_entry(call, detail, "allow", "allowed for this session"))
             return PermissionResultAllow()
         decision: Decision | None = None  # None: nobody can be asked (a headless run)
         interrupt = False
@@ -97,13 +110,15 @@ class PermissionGate:
             decision, interrupt = await self.approver(ApprovalRequest(call, detail))
         if decision is None or decision == "deny":
             by = "headless" if decision is None else "interrupt" if interrupt else "user"
-            log.append(permission_entry(call, detail, "deny", by))
+            self._decide(permission_entry(call, detail, "deny", by))
             message = how_to_allow(tool) if by == "headless" else f"The user denied {tool}."
-            self._emit(Notice(f"⛔ {message}"))
             return PermissionResultDeny(message=message, interrupt=interrupt)
         if decision == "session":
             self.allowed_for_session.add(tool)
-        log.append(permission_entry(call, detail, "allow", f"user ({decision})"))
-        how = "for this session" if decision == "session" else "once"
-        self._emit(Notice(f"✔ Allowed {how}: {call.line}"))
+        self._decide(permission_entry(call, detail, "allow", f"user ({decision})"))
         return PermissionResultAllow()
+
+    def _decide(self, entry: dict[str, str]) -> None:
+        if self._record is not None:
+            self._record.permissions.append(entry)
+        self._emit(Decided(entry))

@@ -42,8 +42,9 @@ class TurnReader:
 
     @property
     def partial_text(self) -> str:
-        """What was written so far (all of it once the turn has ended)."""
-        return "\n\n".join(self._texts) if self._texts else "".join(self._streamed)
+        """What was written so far: the whole messages, then the one being streamed."""
+        unfinished = "".join(self._streamed).strip("\n")
+        return "\n\n".join([*self._texts, unfinished] if unfinished else self._texts)
 
     def read(self, message: Any) -> None:
         from claude_agent_sdk import (
@@ -62,6 +63,7 @@ class TurnReader:
             if message.parent_tool_use_id is None and message.model != SYNTHETIC_MODEL:
                 self.reached = True
                 self.record.model = message.model
+                self._streamed = []  # streamed so far: this message, now whole
                 self._assistant(message.content)
         elif isinstance(message, UserMessage) and isinstance(message.content, list):
             self._tool_results(message.content)
@@ -84,9 +86,11 @@ class TurnReader:
         for block in content:
             if isinstance(block, TextBlock):
                 self._texts.append(block.text)
+                self.record.layout.append(["t", len(block.text)])
             elif isinstance(block, ToolUseBlock):
                 call = ToolCall.from_block(block.name, block.input, block.id)
                 self._calls[block.id] = call
+                self.record.layout.append(["c", len(self.record.tool_calls)])
                 self.record.tool_calls.append(call)
                 self.emit(ToolStarted(call))
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from ccmagic.events import (
     Aside,
+    Decided,
     Notice,
     Retrying,
     TextDelta,
@@ -21,11 +22,15 @@ from ccmagic.events import (
     ToolStarted,
     TurnEvent,
 )
+from ccmagic.permissions import decision_line
 from ccmagic.turns import CostSoFar, ToolCall, TurnRecord, format_cost
 
 
 def format_duration(ms: int) -> str:
     return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+REPLAYED = "↺ replayed"  # how a replayed turn's footer starts (nbval_sanitize.cfg drops it)
 
 
 def footer(record: TurnRecord, so_far: CostSoFar | None = None) -> str:
@@ -60,10 +65,33 @@ class TurnContent:
     """The pieces of a turn in the order they happened, renderable as Markdown or plain text."""
 
     def __init__(self, notices: list[str], show_thinking: bool) -> None:
-        self.notices = list(notices)
+        self.notices = list(notices)  # about the session (continuing, reconnected, warnings)
+        self.decisions: list[dict[str, str]] = []  # tools allowed or denied
         self.show_thinking = show_thinking
         self.pieces: list[tuple[str, Any]] = []  # ("text"|"thinking", str) or ("tool", ToolCall)
         self.status: str | None = None
+
+    @classmethod
+    def of(cls, record: TurnRecord, notices: list[str] | None = None) -> TurnContent:
+        """A finished turn from its record alone, as the live cell ends and as a replay shows
+        it: its text and tool pieces in their order, and its tool decisions."""
+        content = cls(notices or [], show_thinking=False)
+        content.decisions = list(record.permissions)
+        calls = list(record.tool_calls)
+        start = 0
+        for kind, value in record.layout:
+            if kind == "t":
+                content.pieces.append(("text", record.response[start : start + value]))
+                start += value + 2  # the blank line the answer's text blocks are joined by
+            elif kind == "c" and value < len(calls):
+                content.pieces.append(("tool", calls[value]))
+        if not record.layout:  # recorded before layouts were kept, or cut off mid-message
+            if record.response:
+                content.pieces.append(("text", record.response))
+            content.pieces += [("tool", call) for call in calls]
+        elif start < len(record.response):  # an interrupted message's text, after the rest
+            content.pieces.append(("text", record.response[start:]))
+        return content
 
     def add(self, event: TurnEvent) -> None:
         if isinstance(event, TextDelta):
@@ -80,6 +108,8 @@ class TurnContent:
             self.status = event.text
         elif isinstance(event, Notice):
             self.notices.append(event.text)
+        elif isinstance(event, Decided):
+            self.decisions.append(event.entry)
 
     def _append(self, kind: str, text: str) -> None:
         if self.pieces and self.pieces[-1][0] == kind:
@@ -88,7 +118,7 @@ class TurnContent:
             self.pieces.append((kind, text))
 
     def markdown(self, foot: str | None) -> str:
-        blocks = [_ours(n, "i") for n in self.notices]
+        blocks = [_ours(n, "i") for n in self._notes]
         if self.status:
             blocks.append("⏳ " + _ours(self.status, "i"))
         for kind, value in self.pieces:
@@ -104,8 +134,12 @@ class TurnContent:
             blocks.append(_ours(foot, "sub"))
         return "\n\n".join(b for b in blocks if b)
 
+    @property
+    def _notes(self) -> list[str]:
+        return self.notices + [decision_line(entry) for entry in self.decisions]
+
     def plain(self, foot: str | None) -> str:
-        lines = list(self.notices)
+        lines = list(self._notes)
         if self.status:
             lines.append(self.status)
         for kind, value in self.pieces:
@@ -164,6 +198,7 @@ class NotebookTurnView:
         self.stream = stream
         self.interval = interval
         self._handle: Any = None
+        self._split = False  # an aside split the answer into several outputs
         # the first update waits an interval too: a quick answer is then one output message
         self._last = time.monotonic()
         if stream and notices:
@@ -185,8 +220,9 @@ class NotebookTurnView:
             if pieces and pieces[-1][0] == "tool" and pieces[-1][1].result is None
             else None
         )
-        if self.content.notices or pieces or self.content.status:
+        if self.content.notices or self.content.decisions or pieces or self.content.status:
             self._show(None)
+        self._split = True
         self.content = TurnContent([], self.content.show_thinking)
         if running is not None:
             self.content.pieces.append(running)
@@ -199,10 +235,26 @@ class NotebookTurnView:
         warnings: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        """The whole answer with its footer; ``metadata`` is what the output keeps."""
+        """The whole answer with its footer; ``metadata`` is what the output keeps.
+
+        Unless an aside split it, the final answer is drawn from the record alone (plus what
+        was said of the session), exactly as a replay of the turn will draw it."""
         self.metadata = {"ccmagic": metadata} if metadata else self.metadata
-        self.content.notices.extend(f"⚠ {w}" for w in warnings or [])
+        notices = self.content.notices + [f"⚠ {w}" for w in warnings or []]
+        if self._split or self.content.show_thinking:
+            self.content.notices = notices
+        else:
+            status = self.content.status  # a retry that never got through stays said
+            self.content = TurnContent.of(record, notices)
+            self.content.status = status if record.is_error else None
         self._show(footer(record, so_far))
+
+    def replay(self, record: TurnRecord, so_far: CostSoFar, metadata: dict[str, Any]) -> None:
+        """A recorded turn shown again, marked as such; nothing is asked."""
+        self.metadata = {"ccmagic": metadata}
+        self.content = TurnContent.of(record, self.content.notices)
+        asked = record.started_at[:10]
+        self._show(f"{REPLAYED} (asked {asked}) · {footer(record, so_far)}")
 
     def _show(self, foot: str | None) -> None:
         from IPython.display import display
@@ -250,4 +302,12 @@ class TerminalTurnView:
         self.out.write("\n── " + footer(record, so_far) + "\n")
         for warning in warnings or []:
             self.out.write(f"⚠ {warning}\n")
+        self.out.flush()
+
+    def replay(
+        self, record: TurnRecord, so_far: CostSoFar | None, metadata: dict[str, Any]
+    ) -> None:
+        content = TurnContent.of(record)
+        self.out.write(content.plain(f"{REPLAYED} (asked {record.started_at[:10]}) · "
+                                     f"{footer(record, so_far)}") + "\n")  # fmt: skip
         self.out.flush()

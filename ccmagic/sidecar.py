@@ -154,6 +154,12 @@ class Sidecar:
         st = self.path.stat()
         return (st.st_ino, st.st_size, st.st_mtime_ns)
 
+    def _read(self) -> bytes:
+        """The whole file, read under the lock: an append elsewhere rewrites its closing
+        line, and a read in the middle of that would take a sound file for a damaged one."""
+        with self._lock:
+            return self.path.read_bytes()
+
     def check(self) -> None:
         """Raise :class:`SidecarError` unless the file is absent or a sidecar we can extend.
 
@@ -162,10 +168,11 @@ class Sidecar:
         """
         if not self.path.exists():
             return
-        stat = self._stat()
-        if stat == self._valid_as_of:
-            return
-        data = self.path.read_bytes()
+        with self._lock:
+            stat = self._stat()
+            if stat == self._valid_as_of:
+                return
+            data = self._read()
         lines = data.split(b"\n")
         self._header(lines[0])
         if not data.endswith(TRAILER):
@@ -197,7 +204,7 @@ class Sidecar:
         """
         if not self.path.exists():
             return iter(())
-        lines = self.path.read_bytes().splitlines()  # JSON text holds no raw CR or LF
+        lines = self._read().splitlines()  # JSON text holds no raw CR or LF
         self._header(lines[0] if lines else b"")
         try:
             end = lines.index(b"]}")
@@ -280,6 +287,14 @@ class Sidecar:
             unique.append(entry)
         return unique
 
+    def entries_of(self, session_id: str) -> list[dict[str, Any]]:
+        """Every stored transcript entry of ``session_id`` (main thread, any folder)."""
+        found = [entry for event in self._transcript_events()
+                 if event.get("key", {}).get("session_id") == session_id
+                 and not event.get("key", {}).get("subpath")
+                 for entry in event["entries"]]  # fmt: skip
+        return found
+
     def has_transcript(self, session_id: str) -> bool:
         return any(e.get("key", {}).get("session_id") == session_id
                    for e in self._transcript_events())  # fmt: skip
@@ -302,6 +317,7 @@ class Conversation:
     tags: list[str] = field(default_factory=list)
     started_at: str = ""
     turns: list[TurnRecord] = field(default_factory=list)
+    fork_turn: int | None = None  # the parent's last turn it keeps (a fork or branch)
 
 
 @dataclass
@@ -322,6 +338,7 @@ class SidecarState:
                 options=event.get("options") or {},
                 tags=list(event.get("tags") or []),
                 started_at=event.get("at", ""),
+                fork_turn=event.get("fork_turn"),
             )
             known = self.conversations.get(conv.session_id)
             if known is not None:

@@ -132,6 +132,9 @@ class TurnRecord:
     attached: list[str] = field(default_factory=list)  # kernel objects sent with the prompt
     batch: str | None = None  # the batch this turn answered an item of (ccmagic.batch)
     item: Any = None  # that item's key
+    prompt_uuid: str | None = None  # the prompt's transcript entry (a branch forks before it)
+    asked_with: dict[str, Any] = field(default_factory=dict)  # options that change answers
+    layout: list[list[Any]] = field(default_factory=list)  # text and tool pieces, in order
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
