@@ -5,7 +5,8 @@
     ├── TurnFailed         a turn ended in an error (API error, not logged in, CLI died);
     │                      the turn is recorded all the same, with ``is_error``
     ├── SidecarError       the sidecar file cannot be read or written as it stands
-    └── UnknownSession     a session asked for by name or id is recorded nowhere
+    ├── UnknownSession     a session asked for by name or id is recorded nowhere
+    └── NotRecorded        replay is "only" and a cell has no recorded answer
 
 Mistakes in a magic line are IPython's own ``UsageError``.
 """
@@ -48,3 +49,7 @@ class SidecarError(CCMagicError):
 
 class UnknownSession(CCMagicError):
     title = "ccmagic session"
+
+
+class NotRecorded(CCMagicError):
+    title = "ccmagic replay"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ccmagic.errors import SidecarError
 from ccmagic.sidecar import SidecarState, SidecarStore, now_iso, open_sidecar
-from ccmagic.transcripts import local_transcript_exists
+from ccmagic.transcripts import entry_before, local_entries, local_transcript_exists
 from ccmagic.turns import TurnRecord, known_totals
 
 if TYPE_CHECKING:
@@ -134,35 +134,59 @@ class Journal:
                                                      for e in pending)):  # fmt: skip
             self._write()
 
-    def record_turn(self, record: TurnRecord) -> None:
-        self._write({"event": "turn"} | record.to_dict())
+    def record_turn(self, record: TurnRecord, start: dict[str, Any] | None = None) -> None:
+        """A turn, and with it (in the same write) the ``start`` of its conversation."""
+        turn = {"event": "turn"} | record.to_dict()
+        self._write(*([start, turn] if start else [turn]))
+
+    @staticmethod
+    def session_event(
+        name: str, session_id: str, reason: str, options: SessionOptions, **extra: Any
+    ) -> dict[str, Any]:
+        """A conversation starts under ``name`` (reason: start, new, fork, branch, resume,
+        notebook, batch); ``extra`` holds its parent, fork turn, tags."""
+        return {
+            "event": "session",
+            "session": name,
+            "session_id": session_id,
+            "reason": reason,
+            "options": options.to_record(),
+            "at": now_iso(),
+        } | {k: v for k, v in extra.items() if v is not None and v != []}
 
     def record_session(
-        self,
-        name: str,
-        session_id: str,
-        reason: str,
-        options: SessionOptions,
-        **extra: Any,
+        self, name: str, session_id: str, reason: str, options: SessionOptions, **extra: Any
     ) -> None:
-        """A conversation starts under ``name`` (reason: start, new, fork, resume, notebook,
-        batch)."""
-        self._write(
-            {
-                "event": "session",
-                "session": name,
-                "session_id": session_id,
-                "reason": reason,
-                "options": options.to_record(),
-                "at": now_iso(),
-            }
-            | {k: v for k, v in extra.items() if v}
-        )
+        self._write(self.session_event(name, session_id, reason, options, **extra))
 
     def record_tags(self, name: str, session_id: str, tags: tuple[str, ...] | list[str]) -> None:
-        if tags:
+        """Tags for a conversation; ones it already has are not written again."""
+        conversation = self.state().conversations.get(session_id) if tags else None
+        if tags and (conversation is None or not set(tags) <= set(conversation.tags)):
             self._write({"event": "tags", "session": name, "session_id": session_id,
                          "tags": sorted(set(tags))})  # fmt: skip
+
+    def fork_point(self, session_id: str, kept_turn: int) -> tuple[str | None, str | None]:
+        """Where a branch of ``session_id`` that keeps its turns up to ``kept_turn`` forks:
+        (the transcript entry to resume at, or ``None`` for its end; the prompt of the one
+        turn that leaves out, for Claude Code to check, when exactly one does)."""
+        conversation = self.state().conversations.get(session_id)
+        later = [t for t in (conversation.turns if conversation else [])
+                 if t.turn is not None and t.turn > kept_turn]  # fmt: skip
+        if not later:
+            return None, None
+        entries = local_entries(session_id) or self.sidecar.entries_of(session_id)
+        dropped = min(later, key=lambda t: t.turn or 0)
+        at = entry_before(entries, dropped.prompt_uuid, dropped.prompt)
+        if at is None:
+            raise SidecarError(
+                f"Cannot branch session {conversation.session if conversation else session_id} "
+                f"after turn {kept_turn}: neither this machine nor the sidecar has the "
+                "transcript entries that say where that turn ends.",
+                "Run the cell with --fresh to ask it in a new conversation, or restore the "
+                "sidecar with its transcripts.",
+            )
+        return at, dropped.prompt_uuid if len(later) == 1 and dropped.prompt_uuid else None
 
     # -- reading -----------------------------------------------------------------------------
     def state(self) -> SidecarState:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import sys
-import threading
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -31,6 +28,8 @@ CELL_ARGS = [
         help=f"Claude Code permission mode: {', '.join(PERMISSION_MODES)}."),
     arg("--with", dest="attach", action="append", metavar="NAMES",
         help="Kernel objects to describe in the prompt up front (df,model or repeat)."),
+    arg("--fresh", action="store_true",
+        help="Ask Claude even when a recorded answer matches (on a branch from that point)."),
     arg("--no-kernel", action="store_true",
         help="No notebook tools this cell (Claude does not see the kernel)."),
     arg("--thinking", action="store_true", help="Show the model's thinking."),
@@ -52,12 +51,6 @@ def help_text() -> str:
     from ccmagic.commands import subcommands_help
 
     return f"{CELL_PARSER.format_help()}\n{subcommands_help()}\n"
-
-
-def _import_quietly() -> None:
-    """Import the SDK ahead of use; a failure is reported by the real import later."""
-    with contextlib.suppress(Exception):
-        importlib.import_module("claude_agent_sdk")
 
 
 @magics_class
@@ -107,9 +100,10 @@ class ClaudeMagics(Magics):
     ).tag(config=True)
     preload = Bool(
         True,
-        help="When the cell that ran %load_ext has finished, import the Claude Agent SDK on a "
-        "background thread, so the first %%claude cell does not wait for it (about 3 s when "
-        "Jupyter's own packages are installed). Set it in that same cell to turn it off.",
+        help="Once the cell that ran %load_ext has finished and the kernel is idle, import the "
+        "Claude Agent SDK on a background thread, so the first %%claude cell does not wait for "
+        "it (about 3 s when Jupyter's own packages are installed). Set it in that same cell to "
+        "turn it off.",
     ).tag(config=True)
     kernel_tools = Bool(
         True,
@@ -121,6 +115,14 @@ class ClaudeMagics(Magics):
         min=0,
         help="Rows of a DataFrame that inspect shows Claude; 0 shows the schema and summary "
         "statistics only (for sensitive data).",
+    ).tag(config=True)
+    replay = Enum(
+        ("auto", "off", "only"),
+        "auto",
+        help="Re-run cells: 'auto' shows the recorded answer of a cell that matches the "
+        "session's next recorded turn and branches the conversation where a cell was edited; "
+        "'off' always asks and appends; 'only' never asks (a cell with no recorded answer "
+        "fails: CI, nbval and papermill runs without a key).",
     ).tag(config=True)
     max_live_sessions = Integer(
         4,
@@ -139,6 +141,7 @@ class ClaudeMagics(Magics):
         super().__init__(shell, **kwargs)
         self._registry: Any = None
         self._cell_id: str | None = None
+        self._cell_source = ""
         self.cell_log = CellLog()
         self._limit_live({"new": self.max_live_sessions})
         self.observe(self._limit_live, names="max_live_sessions")
@@ -153,15 +156,20 @@ class ClaudeMagics(Magics):
         set_max_live_sessions(change["new"])
 
     def _preload_once(self, result: Any) -> None:
-        """Warm the SDK import up once the %load_ext cell is done (``preload``)."""
-        if self.shell is not None:
-            self.shell.events.unregister("post_run_cell", self._preload_once)
+        """After the %load_ext cell: import the SDK while the kernel is idle (``preload``)."""
+        from ccmagic.preload import IdlePreload
+
+        if self.shell is None:
+            return
+        self.shell.events.unregister("post_run_cell", self._preload_once)
         if self.preload and "claude_agent_sdk" not in sys.modules:
-            threading.Thread(target=_import_quietly, name="ccmagic-preload", daemon=True).start()
+            IdlePreload(self.shell).idle()
 
     def _remember_cell(self, info: Any) -> None:
-        """Keep the id of the cell about to run (JupyterLab and VS Code send one)."""
+        """Keep the id of the cell about to run (JupyterLab and VS Code send one) and its
+        source (to find it in the saved notebook when they do not)."""
         self._cell_id = getattr(info, "cell_id", None)
+        self._cell_source = getattr(info, "raw_cell", "") or ""
 
     @property
     def has_registry(self) -> bool:
@@ -173,7 +181,7 @@ class ClaudeMagics(Magics):
         if self._registry is None:
             from ccmagic.registry import SessionRegistry
 
-            self._registry = SessionRegistry(lambda: self.notebook.path, self._kernel_tools())
+            self._registry = SessionRegistry(lambda: self.notebook, self._kernel_tools())
         return self._registry
 
     def _kernel_tools(self) -> Any:
@@ -241,12 +249,25 @@ class ClaudeMagics(Magics):
         __tracebackhide__ = True
         from ccmagic.failures import failure_of
         from ccmagic.notebook import output_metadata
+        from ccmagic.replay import Branch, Cell, Refuse, Replay
 
         name = args.session or self.default_session
         tags = split_tools(args.tag)
         options = self._options(args)
-        attachments = self._attachments(split_tools(args.attach))
-        session, notices = self.registry.get(name, options, tags)
+        attached = split_tools(args.attach)
+        cell = Cell(prompt, options.answer_changing(), list(attached), self._cell_id, args.fresh,
+                    self._cell_source)  # fmt: skip
+        step = self.registry.plan(name, cell, self.replay)
+        notes = self.registry.take_notes()
+        if isinstance(step, Replay):
+            self._replay(name, step.index, args.thinking, notes)
+            return
+        if isinstance(step, Refuse):
+            self._refuse(name, prompt, step.reason)
+        attachments = self._attachments(attached)
+        branch_at = step.index if isinstance(step, Branch) else None
+        session, notices = self.registry.get(name, options, tags, branch_at=branch_at)
+        notices = notes + notices
         notices += [f"📎 {name}: {text.splitlines()[0]}" for name, text in attachments.items()]
         if options.permission_mode == "bypassPermissions":
             notices.append("⚠ bypassPermissions: Claude may use every tool without asking.")
@@ -258,6 +279,7 @@ class ClaudeMagics(Magics):
             approve=self._approver(),
             attachments=attachments,
         )
+        self.registry.asked(name, record)
         so_far = session.cost
         view.finish(
             record,
@@ -270,6 +292,34 @@ class ClaudeMagics(Magics):
         failure = failure_of(record, self.cli_path)
         if failure is not None:
             raise failure
+
+    def _replay(self, name: str, index: int, thinking: bool, notes: list[str]) -> None:
+        """Show the recorded turn ``index`` of ``name``'s line again: nothing is asked."""
+        from ccmagic.notebook import output_metadata
+        from ccmagic.turns import CostSoFar
+
+        line = self.registry.cursor(name).line
+        record = line[index]
+        so_far = CostSoFar.of(line[: index + 1])
+        parent = line[index - 1].session_id if index else None
+        metadata = output_metadata(record, so_far, parent if parent != record.session_id else None)
+        view = self._view(name, record.session_id, notes, thinking)
+        view.replay(record, so_far if self.show_total else None, metadata | {"replayed": True})
+
+    def _refuse(self, name: str, prompt: str, reason: str) -> None:
+        from ccmagic.errors import NotRecorded
+
+        first = prompt.splitlines()[0]
+        cell = f"cell {self._cell_id}" if self._cell_id else f"cell [{self._count()}]"
+        raise NotRecorded(
+            f'{cell} ("{first[:60]}") of session {name}: {reason}, and replay is "only", '
+            "so Claude is not asked.",
+            "Run it once with %config ClaudeMagics.replay = 'auto' (with a key, or %claude demo) "
+            "to record it, or restore the sidecar that recorded it.",
+        )
+
+    def _count(self) -> int:
+        return int(getattr(self.shell, "execution_count", 0) or 0)
 
     def _attachments(self, names: tuple[str, ...]) -> dict[str, str]:
         """``--with``: each named kernel object described, before anything is sent."""

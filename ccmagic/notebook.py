@@ -1,10 +1,11 @@
 """Which notebook this kernel serves, and what its saved outputs carry of each conversation.
 
 Found in this order: the ``ClaudeMagics.notebook_path`` setting; VS Code's
-``__vsc_ipynb_file__``; Jupyter Server's ``__session__`` / ``JPY_SESSION_NAME`` (the path can
-go stale after a rename until the kernel restarts). Otherwise (terminal IPython, nbclient,
-papermill) the fallback is ``ccmagic.ipynb`` in the working directory, i.e. the sidecar
-``ccmagic.claude.json`` there.
+``__vsc_ipynb_file__``; Jupyter Server's ``__session__`` / ``JPY_SESSION_NAME`` (the path goes
+stale after a rename until the kernel restarts: :mod:`ccmagic.follow` follows it); the
+``CCMAGIC_NOTEBOOK`` environment variable (for papermill, nbclient and other headless runners,
+which tell the kernel nothing). Otherwise (terminal IPython) the fallback is ``ccmagic.ipynb``
+in the working directory, i.e. the sidecar ``ccmagic.claude.json`` there.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ FALLBACK_NOTEBOOK = "ccmagic.ipynb"
 @dataclass(frozen=True)
 class NotebookLocation:
     path: Path
-    found_by: str  # "setting", "vscode", "jupyter" or "fallback"
+    found_by: str  # "setting", "vscode", "jupyter", "environment" or "fallback"
 
 
 def locate_notebook(user_ns: Mapping[str, Any], setting: str | None) -> NotebookLocation:
@@ -36,6 +37,9 @@ def locate_notebook(user_ns: Mapping[str, Any], setting: str | None) -> Notebook
     jupyter = user_ns.get("__session__") or os.environ.get("JPY_SESSION_NAME")
     if isinstance(jupyter, str) and jupyter.endswith(".ipynb"):
         return NotebookLocation(Path(jupyter).expanduser().absolute(), "jupyter")
+    named = os.environ.get("CCMAGIC_NOTEBOOK")
+    if named:
+        return NotebookLocation(Path(named).expanduser().absolute(), "environment")
     return NotebookLocation(Path.cwd() / FALLBACK_NOTEBOOK, "fallback")
 
 

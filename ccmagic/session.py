@@ -90,7 +90,9 @@ class Session:
 
     Lower level: ``session_id`` pre-assigns the id of a new conversation; ``resume`` continues
     an existing one (its earlier records may be passed as ``history`` so turn numbers and costs
-    carry on); ``fork_from`` branches a new conversation off another. Turns are numbered on from
+    carry on); ``fork_from`` branches a new conversation off another, at its transcript entry
+    ``fork_at`` if given (``drops_turn``: the prompt of the one turn that fork leaves out, for
+    Claude Code to check). Turns are numbered on from
     ``first_turn`` at least; ``prior`` is what earlier turns not in ``history`` cost.
     ``journal`` is where it records (given by the magic's registry, which records the
     conversation's start itself: ``reason=None``). ``toolbox`` adds tools of the caller's
@@ -110,6 +112,8 @@ class Session:
         session_id: str | None = None,
         resume: str | None = None,
         fork_from: str | None = None,
+        fork_at: str | None = None,
+        drops_turn: str | None = None,
         first_turn: int = 1,
         history: list[TurnRecord] | None = None,
         known_totals: dict[int, float] | None = None,
@@ -122,15 +126,22 @@ class Session:
             path = default_sidecar() if sidecar in (None, True) else Path(str(sidecar))
             journal = Journal.at(path)
         self.journal = journal
-        self._announce = (reason, tuple(tags)) if journal is not None and reason else None
+        # how the conversation started: written with its first turn, so a process killed
+        # before that turn ends leaves no empty conversation (nor a half branch) behind
+        self._announce: dict[str, Any] | None = (
+            {"reason": reason, "tags": sorted(set(tags)), "parent": fork_from}
+            if journal is not None and reason
+            else None
+        )
         self.name = name
         self.session_id = resume or session_id or str(uuid.uuid4())
         self.turns: list[TurnRecord] = list(history or [])
         self.fork_from = fork_from
+        self._fork_at = (fork_at, drops_turn)
         self.prior = prior or CostSoFar()
         self.on_record: list[RecordHook] = []
         if journal is not None:
-            self.on_record.append(journal.record_turn)
+            self.on_record.append(self._record)
         self.permissions = PermissionGate()
         self.main_thread = MainThread()  # where tool approvals and kernel tools run
         self.reconnect_notice: str | None = None  # what the next connect says, if it resumes
@@ -195,6 +206,11 @@ class Session:
         if self._started or local_transcript_exists(self.session_id):
             options = self.options.to_sdk(resume=self.session_id, **extra)
         elif self.fork_from:
+            at, drops = self._fork_at
+            if at:
+                extra |= {"resume_session_at": at}
+            if drops:
+                extra |= {"resume_drops_turn": drops}
             options = self.options.to_sdk(
                 resume=self.fork_from, fork=True, session_id=self.session_id, **extra
             )
@@ -215,11 +231,6 @@ class Session:
         self.reconnect_notice = None
         self._client = client
         LIVE.used(self)
-        if self._announce is not None and self.journal is not None:
-            reason, tags = self._announce
-            self.journal.record_session(self.name, self.session_id, reason, self.options,
-                                        parent=self.fork_from, tags=sorted(set(tags)))  # fmt: skip
-            self._announce = None
         self._connected_once = True
         self._meter = CostMeter(known=self.known_totals)
 
@@ -245,6 +256,25 @@ class Session:
             "also_system": toolbox.instructions(),
             "hooks": {"PreToolUse": [HookMatcher(hooks=[cast(Any, refuse)])]},
         }
+
+    def announce(self, reason: str, **extra: Any) -> None:
+        """Record how this conversation started (``branch``, with its parent and fork turn)
+        together with its first turn."""
+        self._announce = {"reason": reason, **extra}
+
+    def _record(self, record: TurnRecord) -> None:
+        assert self.journal is not None
+        start, self._announce = self._announce, None
+        if start is not None and record.turn is None:  # a try is no start of a conversation
+            self._announce = start
+            start = None
+        self.journal.record_turn(record, start and self._start_event(start))
+
+    def _start_event(self, start: dict[str, Any]) -> dict[str, Any]:
+        assert self.journal is not None
+        reason = start.pop("reason")
+        return self.journal.session_event(self.name, self.session_id, reason, self.options,
+                                          **start)  # fmt: skip
 
     @property
     def _died_notice(self) -> str:
@@ -326,6 +356,7 @@ class Session:
                 self._turn = None
                 raise
             record = TurnRecord(self.name, self.session_id, self.next_turn, prompt, cell_id=cell_id)
+            record.asked_with = self.options.answer_changing()
             record.attached = list(attachments or {})
             if batch is not None:
                 record.batch, record.item = batch
@@ -364,8 +395,18 @@ class Session:
         from claude_agent_sdk import ClaudeSDKError
 
         assert self._client is not None
+        prompt_uuid = reader.record.prompt_uuid = str(uuid.uuid4())
+
+        async def prompt() -> Any:  # a prompt of known uuid: a later branch can fork before it
+            yield {
+                "type": "user",
+                "message": {"role": "user", "content": text},
+                "parent_tool_use_id": None,
+                "uuid": prompt_uuid,
+            }
+
         try:
-            await self._client.query(text)
+            await self._client.query(prompt())
             async for message in self._client.receive_response():
                 reader.read(message)
         except ClaudeSDKError as exc:

@@ -68,9 +68,13 @@ def turn_rows(frame: pd.DataFrame) -> list[tuple[str, ...]]:
     """Table cells for a page of ``ccmagic.history()`` rows (any value may be missing)."""
     rows: list[tuple[str, ...]] = []
     for row in frame.itertuples():
+        line = _count(getattr(row, "line", None))
+        name = "" if is_missing(row.session) else str(row.session)
+        if line > 1:
+            name += f" (line {line})"
         rows.append(
             (
-                "" if is_missing(row.session) else str(row.session),
+                name,
                 "-" if is_missing(row.turn) else str(row.turn),
                 _local_minute(row.started_at),
                 "" if is_missing(row.prompt) else shorten(row.prompt, 60),

@@ -126,9 +126,18 @@ class KernelNotebook:
                 helper.join(timeout=5)
         return cell
 
+    def run_saved(self, index: int) -> Any:
+        """Run the notebook's own cell ``index`` again (as Run All does), in place."""
+        cell = self.nb.cells[index]
+        if cell.cell_type == "code":
+            self.client.execute_cell(cell, index)
+        return cell
+
     def sdk_loaded(self, within: float) -> bool:
         """Whether the background import of the SDK (``ClaudeMagics.preload``) has finished
-        within ``within`` seconds: a person writing the first question gives it that time."""
+        within ``within`` seconds: a person writing the first question gives it that time
+        (the kernel idle meanwhile, as the import waits for it to be)."""
+        time.sleep(1.0)
         cell = self.run(
             "import sys, time\n"
             "def loaded():  # in sys.modules from the start of its import: wait for the end\n"
@@ -219,11 +228,25 @@ class LiveFrontend:
         code: str,
         answers: list[str | Callable[[str], str]] | None = None,
         timeout: float = 120,
+        cell_id: str | None = None,
     ) -> str:
         """Run ``code``; answer its input requests in order, each a string or a function of
-        the prompt (``"^C"``: Kernel -> Interrupt instead). Returns what the cell showed."""
+        the prompt (``"^C"``: Kernel -> Interrupt instead). ``cell_id`` is sent as JupyterLab
+        sends a cell's id. Returns what the cell showed."""
         pending = list(answers or [])
-        msg_id = self.kc.execute(code, allow_stdin=True)
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": True,
+            "stop_on_error": True,
+        }
+        request = self.kc.session.msg(
+            "execute_request", content, metadata={"cellId": cell_id} if cell_id else {}
+        )  # fmt: skip
+        self.kc.shell_channel.send(request)
+        msg_id = request["header"]["msg_id"]
         shown: list[str] = []
         self.messages = []
         deadline = time.monotonic() + timeout

@@ -151,10 +151,10 @@ frame.to_json("answers.json")
 
 
 def batch_turns(sidecar: Path) -> list[dict]:
-    if not sidecar.exists():
-        return []
-    log = json.loads(sidecar.read_text())["log"]
-    return [e for e in log if e["event"] == "turn" and e.get("batch") == "labels"]
+    """The batch's turns, read as ccmagic reads (under the lock the writer holds)."""
+    from ccmagic.sidecar import Sidecar
+
+    return [e for e in Sidecar(sidecar).events(("turn",)) if e.get("batch") == "labels"]
 
 
 def test_a_killed_batch_asks_only_the_unanswered_items_again(
@@ -179,7 +179,9 @@ def test_a_killed_batch_asks_only_the_unanswered_items_again(
     assert second.returncode == 0, second.stderr
     asked_again = [r.last_user_text for r in fake_api.requests[asked_before:]]
     expected = {f"label row {i}" for i in range(20) if f"row-{i}" not in answered}
-    assert sorted(asked_again) == sorted(expected)  # 0 answered items asked again
+    # 0 answered items asked again (a prompt may reach the fake twice when Claude Code itself
+    # retries a slow request on a loaded machine; that is the CLI's retry, not a re-ask)
+    assert set(asked_again) == expected
     frame = json.loads((tmp_path / "answers.json").read_text())
     assert list(frame["status"]) == [f"row-{i}" for i in range(20)]  # input order
     assert set(frame["status"].values()) == {"ok"}

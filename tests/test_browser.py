@@ -78,12 +78,17 @@ def run_all_cells(page: Any) -> None:
 
 
 def test_quickstart_streams_and_shows_its_history_in_jupyterlab(tmp_path: Path) -> None:
+    import nbformat
     from playwright.sync_api import sync_playwright
 
     work, home = tmp_path / "work", tmp_path / "home"
     work.mkdir()
     home.mkdir()
-    shutil.copy(ROOT / "notebooks" / "quickstart.ipynb", work)
+    fresh = nbformat.read(ROOT / "notebooks" / "quickstart.ipynb", 4)
+    for cell in fresh.cells:  # a first run: nothing recorded yet, so everything is asked
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(fresh, work / "quickstart.ipynb")
     quiet_settings(home)
     server, url = start_jupyterlab(work, home)
     artifacts = ROOT / "artifacts"
@@ -280,12 +285,20 @@ def first_hour(page: Any, url: str, work: Path, shots: Path) -> tuple[str, str, 
     menu(page, "Kernel", "Restart Kernel…")
     accept_dialog(page)
     page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()
-    run_all_cells(page)
-    page.get_by_text("scratch #4").first.wait_for()
+    run_all_cells(page)  # the sidecar follows the rename, and every answer replays
+    page.get_by_text("replayed (asked").nth(3).wait_for()
+    finished_running(page)
+    page.locator(".jp-Notebook .jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")  # a new cell below: the conversation goes on from there
+    page.keyboard.press("Enter")  # and into its editor
+    page.keyboard.type("%%claude --session analysis\nOne more question?")
+    page.keyboard.press("Shift+Enter")
+    page.get_by_text("analysis #3").first.wait_for()
     finished_running(page)
     page.screenshot(path=str(shots / "browser-first-hour-run-all.png"), full_page=True)
     page.keyboard.press("Control+s")
-    saved_file(work / "analysis.ipynb", "scratch #4")
+    saved_file(work / "analysis.ipynb", "analysis #3")
     after_run_all = page.locator(".jp-Notebook").inner_text()
 
     menu(page, "File", "Close and Shut Down Notebook")
@@ -305,9 +318,10 @@ def first_hour(page: Any, url: str, work: Path, shots: Path) -> tuple[str, str, 
 
 @pytest.mark.timeout(900)
 def test_a_new_users_first_hour_in_jupyterlab(tmp_path: Path) -> None:
-    """Untitled.ipynb, two sessions, history/cost/sessions; rename, restart, Run All; save,
-    shut down, reopen: no error anywhere, turn numbers continue, no $0 for an unknown cost,
-    and the saved history reads as a table (no "model not found")."""
+    """Untitled.ipynb, two sessions, history/cost/sessions; rename, restart, Run All (the
+    sidecar follows the rename, the answers replay), one more cell (turn 3); save, shut
+    down, reopen: no error anywhere, one turn count per conversation, no $0 for an unknown
+    cost, and the saved history reads as a table (no "model not found")."""
     import nbformat
     from playwright.sync_api import sync_playwright
 
@@ -338,7 +352,9 @@ def test_a_new_users_first_hour_in_jupyterlab(tmp_path: Path) -> None:
         server.wait(timeout=30)
     for shown in (after_run_all, reopened):
         assert "Error displaying widget" not in shown and "Traceback" not in shown
-        for footer in ("analysis #3", "analysis #4", "scratch #3", "scratch #4"):
+        for footer in ("analysis #1", "analysis #2", "scratch #1", "scratch #2", "analysis #3"):
             assert footer in shown, footer  # one count per conversation, continued
+        assert shown.count("replayed (asked") >= 4  # Run All paid nothing
         assert "cost unknown" not in shown and "$0 " not in shown
+    assert "had no sidecar: renamed Untitled.claude.json to analysis.claude.json" in (after_run_all)
     assert errors == 0

@@ -304,7 +304,8 @@ def test_renamed_notebook_restarted_run_all_keeps_turns_and_costs(
     claude_env: dict[str, str], same_answers: FakeAnthropicAPI, tmp_path: Path
 ) -> None:
     """Untitled.ipynb with two sessions, renamed (its sidecar keeps the old name), a new
-    kernel, Run All: no error, turn numbers continue, no cost reads $0 or goes unknown."""
+    kernel, Run All: the sidecar follows the notebook, every cell replays, nothing is paid,
+    and a new cell continues each conversation at turn 3 with an exact cost."""
     untitled = tmp_path / "Untitled.ipynb"
     nb = open_notebook(untitled)
     try:
@@ -317,22 +318,26 @@ def test_renamed_notebook_restarted_run_all_keeps_turns_and_costs(
         nb.stop()
     renamed = tmp_path / "analysis.ipynb"
     untitled.rename(renamed)
-    for cell in (document := nbformat.read(renamed, 4)).cells:
-        cell.outputs = [o for o in cell.get("outputs", []) if "ccmagic" in o.get("metadata", {})]
-    nbformat.write(document, renamed)
-
+    asked = len(same_answers.requests)
     rerun = KernelNotebook(renamed).start()
     try:
         cells = [rerun.run(c.source) for c in nbformat.read(renamed, 4).cells]
+        cells.append(rerun.run("%%claude --session analysis\nthird question"))
+        cells.append(rerun.run("%%claude --session scratch\nthird question"))
         cells.append(rerun.run("%claude history"))
         cells.append(rerun.run("%claude cost --no-plot"))
     finally:
         rerun.stop()
+    shown = "\n".join(text_of(c) for c in cells)
+    assert "analysis.ipynb had no sidecar: renamed Untitled.claude.json to " in shown
+    assert not (tmp_path / "Untitled.claude.json").exists()
     for cell in cells:
         assert not errors_of(cell), text_of(cell)
     turns = [meta(c)["turn"] for c in cells if any("ccmagic" in o.get("metadata", {})
                                                    for o in c.outputs)]  # fmt: skip
-    assert turns == [3, 4, 3, 4]
-    shown = "\n".join(text_of(c) for c in cells)
+    assert turns == [1, 2, 1, 2, 3, 3]  # replayed, then continued: one count each
+    assert len(same_answers.requests) - asked == 2  # only the two new cells were asked
+    assert "first question of analysis" in same_answers.requests[-2].texts
     assert "cost unknown" not in shown and "$0 " not in shown
-    assert "so far: $0.0032" in shown  # four turns of each session at $0.0008
+    assert "so far: $0.0024" in shown  # three turns of each session at $0.0008
+    assert "6 turns" in text_of(cells[-1])  # each paid turn counted once

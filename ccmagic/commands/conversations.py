@@ -47,6 +47,9 @@ def close(magics: ClaudeMagics, args: argparse.Namespace) -> None:
 )
 def fork(magics: ClaudeMagics, args: argparse.Namespace) -> None:
     branch = magics.registry.fork(args.session, args.new_name, magics.default_options())
+    if branch is None:
+        print(f"Session {args.new_name}: already a branch of {args.session} at this point.")
+        return
     print(
         f"Session {args.new_name}: a branch of {args.session} "
         f"(new id {branch.session_id}); its next cell continues from there."
