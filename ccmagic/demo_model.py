@@ -1,9 +1,9 @@
 """The offline demo model: a scripted stand-in for Claude that shows what ccmagic does.
 
 It says what it is, echoes the question, remembers how many questions the conversation has
-had, and uses the notebook tools as Claude would: a question about the kernel's data
-(``df``, a `name` in backticks, "columns", "variables") makes it list the variables and
-inspect the ones the question names; a request for code puts the code in a new cell below.
+had, and uses the notebook tools as Claude would: a question about the kernel's data (a
+`name` in backticks, ``df``) makes it list the variables and inspect the ones the question
+names; a request for code puts the code in a new cell below.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ VARIABLES = "mcp__notebook__variables"
 INSPECT = "mcp__notebook__inspect"
 NEW_CELL = "mcp__notebook__new_cell"
 ASKS_FOR_CODE = re.compile(r"\b(code|python|function|plot|script)\b", re.IGNORECASE)
-ASKS_ABOUT_DATA = re.compile(r"`[A-Za-z_]\w*`|\b(df|dataframe|variables?|columns?)\b", re.I)
+ASKS_ABOUT_DATA = re.compile(r"`[A-Za-z_]\w*`|\b(df|dataframe)\b", re.IGNORECASE)
 CODE = (
     "# offline demo model: a real model would write code for your data here\n"
     "import pandas as pd\n"

@@ -2,12 +2,12 @@
 
     python notebooks/run.py [NOTEBOOK] [--out DIR] [--update]
 
-Runs in a scratch copy (so the sidecar it writes stays out of the repository), on real Claude
-when ``ANTHROPIC_API_KEY`` is set and on the offline demo model otherwise. ``--update`` writes
-the outputs back into the notebook itself (how the stored outputs nbval checks are made),
-without the session ids: a fresh clone has no sidecar, so it must start its own conversations.
-Widget state is not kept in the HTML or the stored notebooks, so viewers show the static
-tables every widget is paired with.
+Runs a scratch copy from scratch (no outputs, no sidecar: every answer is asked), on real
+Claude when ``ANTHROPIC_API_KEY`` is set and on the offline demo model otherwise. ``--update``
+writes the executed notebook and the sidecar it recorded back beside the original: that is
+how the stored notebooks and their sidecars are made, together, so that running a stored
+notebook again (nbval, a fresh clone) replays its answers. Widget state is not kept in the
+HTML or the stored notebooks, so viewers show the static tables.
 """
 
 from __future__ import annotations
@@ -28,25 +28,27 @@ HERE = Path(__file__).resolve().parent
 def run(notebook: Path, out: Path, update: bool) -> tuple[Path, Path]:
     work = Path(tempfile.mkdtemp(prefix="ccmagic-run-"))
     copy = work / notebook.name
-    shutil.copy(notebook, copy)
-    nb = nbformat.read(copy, 4)
+    nb = nbformat.read(notebook, 4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(nb, copy)
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(work)}})  # fmt: skip
     client.execute(env=dict(os.environ, JPY_SESSION_NAME=str(copy)))
-    out.mkdir(parents=True, exist_ok=True)
-    executed = out / notebook.name
-    nbformat.write(nb, executed)
     # Without the widgets' saved state, nbconvert (and GitHub) show each widget's static
     # HTML twin; with it, they show an empty box unless they can fetch the widget manager.
     nb.metadata.pop("widgets", None)
+    out.mkdir(parents=True, exist_ok=True)
+    executed = out / notebook.name
+    nbformat.write(nb, executed)
     rendered = out / (notebook.stem + ".html")
     body, _ = HTMLExporter().from_notebook_node(nb)
     rendered.write_text(body, encoding="utf-8")
     if update:
-        for cell in nb.cells:
-            for output in cell.get("outputs", []):
-                output.get("metadata", {}).pop("ccmagic", None)
         nbformat.write(nb, notebook)
+        sidecar = copy.with_name(copy.stem + ".claude.json")
+        shutil.copy(sidecar, notebook.with_name(sidecar.name))
     shutil.rmtree(work, ignore_errors=True)
     return executed, rendered
 
@@ -55,7 +57,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebook", nargs="?", default=str(HERE / "quickstart.ipynb"))
     parser.add_argument("--out", default="artifacts")
-    parser.add_argument("--update", action="store_true", help="Store the outputs in place.")
+    parser.add_argument(
+        "--update", action="store_true", help="Store the outputs and the sidecar in place."
+    )
     args = parser.parse_args()
     model = "Claude" if os.environ.get("ANTHROPIC_API_KEY") else "the offline demo model"
     print(f"Running {args.notebook} on {model}...", flush=True)
