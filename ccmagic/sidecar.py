@@ -5,13 +5,14 @@ The file is one JSON document a person can read, laid out one event per line::
     {"format": "ccmagic-sidecar", "version": 1, "notebook": "analysis.ipynb", "log": [
     {"event": "session", "session": "analysis", "session_id": "…", "reason": "start", …},
     {"event": "turn", "session": "analysis", "turn": 1, "prompt": "…", "cost_usd": 0.0008, …},
-    {"event": "transcript", "key": {"project_key": "…", "session_id": "…"}, "entries": […]}
+    {"event": "transcript", "key": {"project_key": "sha256:…", "session_id": "…"}, "entries": […]}
     ]}
 
-Events are only ever appended: under a lock shared by every process on the machine, the
-closing ``]}`` is overwritten by ``,`` + the new line + ``]}`` in one ``write`` and fsynced, so
-a turn is stored in well under a millisecond however long the file is, and earlier events are
-never rewritten. A new file is made whole in a temporary file, fsynced and renamed into place.
+Events are only ever appended: under a lock on the file itself that every process and machine
+reaching it sees (:mod:`ccmagic.locking`), the closing ``]}`` is overwritten by ``,`` + the new
+line + ``]}`` in one ``write`` and fsynced, so a turn is stored in well under a millisecond
+however long the file is, and earlier events are never rewritten; the append first checks that
+the file still ends with that ``]}``.
 A file that is not in this form is never written to: see :func:`open_sidecar`. Events that
 cannot be written (disk full, read-only) wait in memory, in order, and go out with the next
 append that succeeds.
@@ -24,18 +25,16 @@ import gc
 import hashlib
 import json
 import os
-import tempfile
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-from filelock import FileLock
 
 from ccmagic.errors import SidecarError
+from ccmagic.locking import locked
 from ccmagic.turns import TurnRecord
 
 FORMAT = "ccmagic-sidecar"
@@ -67,14 +66,6 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _lock_for(path: Path) -> FileLock:
-    """A lock every process on this machine agrees on, kept out of the notebook's folder."""
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
-    folder = Path(tempfile.gettempdir()) / "ccmagic-locks"
-    folder.mkdir(exist_ok=True)
-    return FileLock(str(folder / f"{digest}.lock"), timeout=30)
-
-
 class Sidecar:
     """Appends events to one sidecar file and reads them back."""
 
@@ -82,7 +73,6 @@ class Sidecar:
         self.path = path
         self.notebook_name = notebook_name
         self.pending: list[dict[str, Any]] = []
-        self._lock = _lock_for(path)
         self._valid_as_of: tuple[int, int, int] | None = None  # (inode, size, mtime) checked
 
     # -- writing -----------------------------------------------------------------------------
@@ -102,52 +92,47 @@ class Sidecar:
             raise
 
     def _write(self, events: list[dict[str, Any]]) -> None:
+        """Under the file's own lock: check that the file still ends where an append must,
+        then overwrite its closing ``]}`` with the events and a new one, in one write."""
         lines = b",\n".join(
             json.dumps(e, ensure_ascii=False, separators=(", ", ": ")).encode() for e in events
         )
-        with self._lock:
-            if not self.path.exists():
-                self._create()
+        with locked(self.path, exclusive=True, create=True) as hold:
+            fd = hold.fd
+            assert fd is not None
+            size = os.lseek(fd, 0, os.SEEK_END)
+            if size == 0:  # new (or made empty by a crash while it was made): the header first
+                size = self._create(fd)
             self.check()
-            with open(self.path, "r+b", buffering=0) as f:
-                size = f.seek(0, os.SEEK_END)
-                f.seek(size - len(TRAILER) - 1)
-                payload = memoryview((b"" if f.read(1) == b"[" else b",") + b"\n" + lines + TRAILER)
-                f.seek(size - len(TRAILER))
-                try:
-                    written = 0
-                    while written < len(payload):
-                        written += f.write(payload[written:]) or 0
-                    os.fsync(f.fileno())
-                except OSError:  # a short write (disk full): put the file back as it was
-                    f.seek(size - len(TRAILER))
-                    f.write(TRAILER)
-                    f.truncate(size)
-                    raise
+            os.lseek(fd, size - len(TRAILER) - 1, os.SEEK_SET)
+            last = os.read(fd, len(TRAILER) + 1)
+            if not last.endswith(TRAILER):  # changed under us since it was checked
+                raise self._damaged("its last line is not the closing ]} (truncated or edited?)")
+            opening = last[:1] == b"["
+            payload = memoryview((b"" if opening else b",") + b"\n" + lines + TRAILER)
+            try:
+                written = 0
+                while written < len(payload):
+                    written += os.pwrite(fd, payload[written:], size - len(TRAILER) + written)
+                os.fsync(fd)
+            except OSError:  # a short write (disk full): put the file back as it was
+                os.pwrite(fd, TRAILER, size - len(TRAILER))
+                os.ftruncate(fd, size)
+                raise
             self._valid_as_of = self._stat()
 
-    def _create(self) -> None:
+    def _create(self, fd: int) -> int:
+        """Write the header of a new sidecar into ``fd``; returns its size."""
         header = {
             "format": FORMAT,
             "version": VERSION,
             "notebook": self.notebook_name,
             "created_at": now_iso(),
         }
-        text = json.dumps(header, ensure_ascii=False)[:-1] + ', "log": ['
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:12]}.tmp")
-        # made as the notebook would be: mode 0666 less the umask (mkstemp would make it 0600,
-        # which colleagues in a shared folder cannot read)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(text.encode() + TRAILER)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        text = (json.dumps(header, ensure_ascii=False)[:-1] + ', "log": [').encode() + TRAILER
+        os.pwrite(fd, text, 0)
+        os.fsync(fd)
+        return len(text)
 
     # -- reading -----------------------------------------------------------------------------
     def _stat(self) -> tuple[int, int, int]:
@@ -157,8 +142,8 @@ class Sidecar:
     def _read(self) -> bytes:
         """The whole file, read under the lock: an append elsewhere rewrites its closing
         line, and a read in the middle of that would take a sound file for a damaged one."""
-        with self._lock:
-            return self.path.read_bytes()
+        with locked(self.path, exclusive=False) as hold:
+            return hold.read()
 
     def check(self) -> None:
         """Raise :class:`SidecarError` unless the file is absent or a sidecar we can extend.
@@ -168,9 +153,9 @@ class Sidecar:
         """
         if not self.path.exists():
             return
-        with self._lock:
+        with locked(self.path, exclusive=False):
             stat = self._stat()
-            if stat == self._valid_as_of:
+            if stat == self._valid_as_of or stat[1] == 0:  # unchanged, or being made
                 return
             data = self._read()
         lines = data.split(b"\n")
@@ -202,9 +187,10 @@ class Sidecar:
         The chosen lines are parsed as one JSON array by orjson: one call into a fast decoder
         instead of one per line, which was most of what ``history()`` took on a long sidecar.
         """
-        if not self.path.exists():
+        data = self._read() if self.path.exists() else b""
+        if not data:  # absent, or being made
             return iter(())
-        lines = self._read().splitlines()  # JSON text holds no raw CR or LF
+        lines = data.splitlines()  # JSON text holds no raw CR or LF
         self._header(lines[0] if lines else b"")
         try:
             end = lines.index(b"]}")
@@ -269,8 +255,9 @@ class Sidecar:
         for event in self._transcript_events():
             stored = event.get("key", {})
             if stored.get("session_id") == key["session_id"] and stored.get("subpath") == subpath:
-                by_project.setdefault(stored.get("project_key", ""), []).extend(event["entries"])
-        entries = by_project.get(key["project_key"])
+                project = project_digest(stored.get("project_key", ""))
+                by_project.setdefault(project, []).extend(event["entries"])
+        entries = by_project.get(project_digest(key["project_key"]))
         if entries is None and len(by_project) == 1:
             # the same conversation, stored from another folder or machine
             entries = next(iter(by_project.values()))
@@ -318,6 +305,8 @@ class Conversation:
     started_at: str = ""
     turns: list[TurnRecord] = field(default_factory=list)
     fork_turn: int | None = None  # the parent's last turn it keeps (a fork or branch)
+    transcripts: str | None = None  # "none": its transcript was kept out of the sidecar
+    note: str | None = None  # what to say when it is next continued (after a merge)
 
 
 @dataclass
@@ -329,7 +318,13 @@ class SidecarState:
 
     def apply(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
-        if kind == "session":
+        if kind == "session" and event.get("reason") == "current":
+            # a merge names the line a session goes on with; the rest of it stays as it was
+            known = self.conversations.get(event["session_id"])
+            if known is not None:
+                self.current[known.session] = known.session_id
+                known.note = event.get("note")
+        elif kind == "session":
             conv = Conversation(
                 session=event["session"],
                 session_id=event["session_id"],
@@ -339,6 +334,7 @@ class SidecarState:
                 tags=list(event.get("tags") or []),
                 started_at=event.get("at", ""),
                 fork_turn=event.get("fork_turn"),
+                transcripts=event.get("transcripts"),
             )
             known = self.conversations.get(conv.session_id)
             if known is not None:
@@ -351,6 +347,7 @@ class SidecarState:
                 record.session_id, Conversation(record.session, record.session_id)
             )
             conv.turns.append(record)
+            conv.note = None  # said with the turn that continued it
             self.current.setdefault(record.session, record.session_id)
         elif kind == "tags":
             tagged = self.conversations.get(event["session_id"])
@@ -360,6 +357,14 @@ class SidecarState:
     def conversation(self, name: str) -> Conversation | None:
         session_id = self.current.get(name)
         return self.conversations.get(session_id) if session_id else None
+
+
+def project_digest(project_key: str) -> str:
+    """Claude Code's project key is the working folder's absolute path (``-home-ana-sales``):
+    the sidecar keeps a digest of it instead, which tells folders apart as well."""
+    if project_key.startswith("sha256:"):
+        return project_key
+    return "sha256:" + hashlib.sha256(project_key.encode()).hexdigest()[:16]
 
 
 def recovery_path(path: Path) -> Path:
@@ -402,8 +407,14 @@ class SidecarStore:
     lives in another folder.
     """
 
-    def __init__(self, sidecar: Sidecar) -> None:
+    def __init__(
+        self,
+        sidecar: Sidecar,
+        prepare: Callable[[dict[str, Any], list[dict[str, Any]]], list[dict[str, Any]]]
+        | None = None,
+    ) -> None:
         self.sidecar = sidecar
+        self.prepare = prepare  # what is kept of a batch of entries (trimmed, redacted)
 
     async def append(self, key: dict[str, Any], entries: list[dict[str, Any]]) -> None:
         """Queue the entries; they are written with the turn they belong to.
@@ -414,10 +425,11 @@ class SidecarStore:
         takes the queue with it (the registry also flushes before each prompt and at exit).
         Never fails, so the SDK never retries or drops a batch.
         """
+        if self.prepare is not None:
+            entries = self.prepare(key, entries)
         if entries:
-            self.sidecar.pending.append(
-                {"event": "transcript", "key": dict(key), "entries": entries}
-            )
+            stored = dict(key) | {"project_key": project_digest(key["project_key"])}
+            self.sidecar.pending.append({"event": "transcript", "key": stored, "entries": entries})
 
     async def load(self, key: dict[str, Any]) -> list[dict[str, Any]] | None:
         return self.sidecar.transcript(key)

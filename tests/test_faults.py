@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -67,11 +68,16 @@ def test_interrupt_mid_stream_five_times_in_a_row(
 def test_interrupt_while_connecting_sends_nothing(
     notebook: KernelNotebook, fake_api: FakeAnthropicAPI
 ) -> None:
-    notebook.run("%load_ext ccmagic")
+    from ccmagic.failures import bundled_cli_path
+
+    slow = notebook.path.with_name("slow-claude")  # a CLI that takes 3 s to start
+    slow.write_text(f'#!/bin/sh\nsleep 3\nexec {bundled_cli_path()} "$@"\n')
+    slow.chmod(0o755)
+    notebook.run(f"%load_ext ccmagic\n%config ClaudeMagics.cli_path = {str(slow)!r}")
     assert notebook.sdk_loaded(within=60)  # an import cannot be interrupted; connecting can
     started = time.monotonic()
-    cell = notebook.run("%%claude -s s\nnever mind", interrupt_after=0.3)
-    latency = time.monotonic() - started - 0.3
+    cell = notebook.run("%%claude -s s\nnever mind", interrupt_after=1.0)
+    latency = time.monotonic() - started - 1.0
     assert [e.ename for e in errors_of(cell)] == ["KeyboardInterrupt"]
     assert "never mind" not in fake_api.prompts  # the prompt was not sent
     fake_api.script("here now")
@@ -340,3 +346,36 @@ def test_no_secret_reaches_any_artifact(
     assert key not in notebook.path.read_text()
     assert all(key not in text_of(cell) for cell in cells)
     assert '"env"' not in sidecar  # options are recorded without the environment
+
+
+APPENDER = """
+import sys
+from pathlib import Path
+from ccmagic.sidecar import Sidecar
+car = Sidecar(Path(sys.argv[1]))
+for n in range(100):
+    car.append({"event": "turn", "session": sys.argv[2], "session_id": sys.argv[2],
+                "turn": n + 1, "prompt": f"{sys.argv[2]} {n}"})
+"""
+
+
+def test_two_machines_appending_to_one_shared_sidecar(tmp_path: Path) -> None:
+    """Two processes with different temp folders (as two machines on one NFS folder) append
+    100 turns each at once: the lock lives on the file, so all 200 are there, in a valid file."""
+    sidecar = tmp_path / "shared.claude.json"
+    script = tmp_path / "append.py"
+    script.write_text(APPENDER)
+    processes = []
+    for name in ("left", "right"):
+        temp = tmp_path / f"tmp-{name}"
+        temp.mkdir()
+        env = dict(os.environ, TMPDIR=str(temp), TEMP=str(temp))
+        processes.append(subprocess.Popen([sys.executable, str(script), str(sidecar), name],
+                                          env=env))  # fmt: skip
+    for process in processes:
+        assert process.wait(timeout=120) == 0
+    document = json.loads(sidecar.read_text())  # valid JSON
+    prompts = sorted(e["prompt"] for e in document["log"])
+    assert prompts == sorted(f"{side} {n}" for side in ("left", "right") for n in range(100))
+    assert len(sidecar.read_text().splitlines()) == 202  # header, 200 events, closing line
+    report("two machines x 100 appends, one shared folder", 200, len(prompts), 200 - len(prompts))

@@ -55,7 +55,6 @@ def test_sidecar_path_sits_beside_the_notebook() -> None:
 @pytest.mark.parametrize(
     "content",
     [
-        "",
         "{not json",
         '{"format": "ccmagic-sidecar", "version": 1, "log": [\n{"event": "turn"',
         '{"format": "other", "version": 1, "log": [\n]}\n',
@@ -75,6 +74,16 @@ def test_damaged_sidecar_is_never_written_and_a_recovery_file_is_used(
     with pytest.raises(SidecarError):
         Sidecar(sidecar_path(notebook)).append(turn(2))
     assert sidecar_path(notebook).read_text() == content
+
+
+def test_an_empty_file_becomes_a_sidecar(tmp_path: Path) -> None:
+    """Nothing to lose: an empty file (one being made elsewhere, or emptied) is written."""
+    path = tmp_path / "a.claude.json"
+    path.write_bytes(b"")
+    car, warning = open_sidecar(path)
+    assert warning is None
+    car.append(turn(1))
+    assert json.loads(path.read_text())["log"][0]["turn"] == 1
 
 
 def test_newer_format_is_named_and_left_alone(tmp_path: Path) -> None:
