@@ -36,12 +36,17 @@ def can_ask(shell: Any) -> bool:
 
 
 def question(request: ApprovalRequest) -> dict[str, str]:
-    """What Claude wants to run, as a display bundle (Markdown, and plain for terminals)."""
-    fence = "~~~~" if "```" in request.detail else "```"
+    """What Claude wants to run, as a display bundle (Markdown, and plain for terminals);
+    secrets in it are redacted, as the notebook saves it."""
+    from ccmagic.redaction import SETTINGS, Findings
+
+    found = Findings()
+    line = SETTINGS.redactor.text(request.call.line, "approval", found)
+    detail = SETTINGS.redactor.text(request.detail, "approval", found)
+    fence = "~~~~" if "```" in detail else "```"
     return {
-        "text/markdown": f"**Claude wants to use** `` {request.call.line} ``\n\n"
-        f"{fence}\n{request.detail}\n{fence}",
-        "text/plain": f"Claude wants to use {request.call.line}:\n{request.detail}",
+        "text/markdown": f"**Claude wants to use** `` {line} ``\n\n{fence}\n{detail}\n{fence}",
+        "text/plain": f"Claude wants to use {line}:\n{detail}",
     }
 
 

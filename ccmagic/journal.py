@@ -17,9 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ccmagic.errors import SidecarError
+from ccmagic.redaction import SETTINGS, Findings, redact_record
 from ccmagic.sidecar import SidecarState, SidecarStore, now_iso, open_sidecar
-from ccmagic.transcripts import entry_before, local_entries, local_transcript_exists
-from ccmagic.turns import TurnRecord, known_totals
+from ccmagic.transcripts import (
+    Trimmer,
+    entry_before,
+    local_entries,
+    local_parents,
+    local_transcript_exists,
+)
+from ccmagic.turns import TurnRecord, known_totals, short_tool_name
 
 if TYPE_CHECKING:
     from ccmagic.options import SessionOptions
@@ -41,6 +48,12 @@ class Continuation:
     history: list[TurnRecord] = field(default_factory=list)
     known_totals: dict[int, float] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None  # what a merge asked to say when it is next continued
+
+    @property
+    def resumable(self) -> bool:
+        """Its turns can be continued: a transcript of it is here (or it has no turns)."""
+        return self.started or not any(t.turn for t in self.history)
 
     def session_kwargs(self) -> dict[str, Any]:
         return {
@@ -63,7 +76,10 @@ class Journal:
         self._warnings: list[str] = []
         self.sidecar, warning = open_sidecar(path, notebook_name=notebook_name)
         self.requested = path
-        self.store = SidecarStore(self.sidecar)
+        self.store = SidecarStore(self.sidecar, self._prepare_transcript)
+        self._trimmers: dict[str, Trimmer] = {}  # per conversation
+        self._found: dict[str, Findings] = {}  # secrets in transcripts, per conversation
+        self._tool_names: dict[str, str] = {}  # tool_use id -> tool, to say where a secret was
         if warning:
             self._warnings.append(warning)
         atexit.register(self.flush)  # transcript entries still queued when the process ends
@@ -135,9 +151,64 @@ class Journal:
             self._write()
 
     def record_turn(self, record: TurnRecord, start: dict[str, Any] | None = None) -> None:
-        """A turn, and with it (in the same write) the ``start`` of its conversation."""
+        """A turn, and with it (in the same write) the ``start`` of its conversation. Secrets
+        are taken out of the record first (in place: the cell then shows it redacted), and it
+        keeps how many of which kinds were found in it and in its transcript."""
+        found = self._found.pop(record.session_id, Findings())
+        redact_record(record, SETTINGS.redactor, found)
+        if found.count:
+            record.redacted = found.record()
         turn = {"event": "turn"} | record.to_dict()
+        if start is not None:
+            start = SETTINGS.redactor.value(start, "options", Findings())
         self._write(*([start, turn] if start else [turn]))
+
+    def _prepare_transcript(
+        self, key: dict[str, Any], entries: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """What the sidecar keeps of a batch of transcript entries: what a resume needs
+        (:class:`~ccmagic.transcripts.Trimmer`), with secrets taken out."""
+        mode = SETTINGS.transcripts
+        if mode == "none" or key.get("subpath"):  # subagents' own transcripts: not resumed
+            return []
+        session_id = str(key.get("session_id"))
+        trimmer = self._trimmers.get(session_id)
+        if trimmer is None:
+            stored = {e["uuid"] for e in self.sidecar.entries_of(session_id) if e.get("uuid")}
+            trimmer = self._trimmers[session_id] = Trimmer(
+                stored, lambda: local_parents(session_id)
+            )
+        entries = trimmer(entries)
+        if mode == "redacted":
+            found = self._found.setdefault(session_id, Findings())
+            entries = [self._redact_entry(entry, found) for entry in entries]
+        return entries
+
+    def _redact_entry(self, entry: dict[str, Any], found: Findings) -> dict[str, Any]:
+        message = entry.get("message")
+        if not isinstance(message, dict):
+            return entry
+        content = message.get("content")
+        redactor = SETTINGS.redactor
+        if isinstance(content, str):
+            where = "prompt" if entry.get("type") == "user" else "answer"
+            content = redactor.text(content, where, found)
+        elif isinstance(content, list):
+            content = [self._redact_block(block, found) for block in content]
+        return entry | {"message": message | {"content": content}}
+
+    def _redact_block(self, block: Any, found: Findings) -> Any:
+        if not isinstance(block, dict):
+            return block
+        kind = block.get("type")
+        if kind == "tool_use":
+            self._tool_names[str(block.get("id"))] = short_tool_name(str(block.get("name")))
+            where = f"{short_tool_name(str(block.get('name')))} input"
+        elif kind == "tool_result":
+            where = f"{self._tool_names.get(str(block.get('tool_use_id')), 'tool')} output"
+        else:
+            where = "prompt" if kind == "text" and block.get("role") == "user" else "answer"
+        return SETTINGS.redactor.value(block, where, found)
 
     @staticmethod
     def session_event(
@@ -145,14 +216,19 @@ class Journal:
     ) -> dict[str, Any]:
         """A conversation starts under ``name`` (reason: start, new, fork, branch, resume,
         notebook, batch); ``extra`` holds its parent, fork turn, tags."""
-        return {
-            "event": "session",
-            "session": name,
-            "session_id": session_id,
-            "reason": reason,
-            "options": options.to_record(),
-            "at": now_iso(),
-        } | {k: v for k, v in extra.items() if v is not None and v != []}
+        kept = {"transcripts": "none"} if SETTINGS.transcripts == "none" else {}
+        return (
+            {
+                "event": "session",
+                "session": name,
+                "session_id": session_id,
+                "reason": reason,
+                "options": options.to_record(),
+                "at": now_iso(),
+            }
+            | kept
+            | {k: v for k, v in extra.items() if v is not None and v != []}
+        )
 
     def record_session(
         self, name: str, session_id: str, reason: str, options: SessionOptions, **extra: Any
@@ -175,7 +251,9 @@ class Journal:
                  if t.turn is not None and t.turn > kept_turn]  # fmt: skip
         if not later:
             return None, None
-        entries = local_entries(session_id) or self.sidecar.entries_of(session_id)
+        # as the sidecar keeps them (bridged over what it does not keep), so the point is an
+        # entry both this machine's transcript and the sidecar's have
+        entries = Trimmer()(local_entries(session_id)) or self.sidecar.entries_of(session_id)
         dropped = min(later, key=lambda t: t.turn or 0)
         at = entry_before(entries, dropped.prompt_uuid, dropped.prompt)
         if at is None:
@@ -249,6 +327,23 @@ class Journal:
             history=conversation.turns,
             known_totals=self.lineage_totals(conversation.session_id, state),
             options=conversation.options,
+            note=conversation.note,
+        )
+
+    def cannot_resume(self, plan: Continuation) -> SidecarError:
+        """Turns are recorded, but no transcript to resume them is here or in the sidecar."""
+        conversation = self.state().conversations.get(plan.session_id)
+        why = (
+            "the sidecar keeps no transcripts (ClaudeMagics.transcripts = 'none' where it was "
+            "recorded), and this machine's Claude Code has none of it"
+            if conversation is not None and conversation.transcripts == "none"
+            else "neither the sidecar nor this machine's Claude Code has its transcript"
+        )
+        return SidecarError(
+            f"Session {plan.name} ({plan.session_id}) cannot be continued here: {why}. "
+            "Its recorded answers still replay.",
+            f"Continue it on the machine that recorded it, or run `%claude new --session "
+            f"{plan.name}` to start a new conversation under this name.",
         )
 
     def listing(self) -> str:

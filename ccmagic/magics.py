@@ -7,7 +7,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
-from traitlets import Bool, Enum, Float, Integer, List, Unicode
+from traitlets import Bool, Enum, Float, Integer, List, TraitError, Unicode, validate
 
 from ccmagic.arguments import CommandParser, HelpWanted, arg
 from ccmagic.kernel_tools import CellLog
@@ -20,6 +20,8 @@ CELL_ARGS = [
     arg("--max-turns", type=int, metavar="N", help="Most agent turns for this cell."),
     arg("--max-budget-usd", type=float, metavar="X", help="Spending cap for the session, in USD."),
     arg("--cwd", metavar="DIR", help="Working directory of Claude's tools."),
+    arg("--add-dir", action="append", metavar="DIR",
+        help="Another folder Claude may read without asking (repeat for several)."),
     arg("--allow", action="append", metavar="TOOLS",
         help="Tools allowed without asking (A,B or repeat)."),
     arg("--disallow", action="append", metavar="TOOLS",
@@ -35,6 +37,17 @@ CELL_ARGS = [
     arg("--thinking", action="store_true", help="Show the model's thinking."),
     arg("--tag", action="append", metavar="TAG", help="Tag the session (repeat for several)."),
 ]  # fmt: skip
+
+
+def _redaction_notice(redacted: dict[str, Any]) -> str:
+    count = redacted.get("count", 0)
+    where = ", ".join(redacted.get("where") or [])
+    kinds = ", ".join(redacted.get("kinds") or [])
+    return (
+        f"{count} secret{'s' if count != 1 else ''} kept out of the sidecar and this output: "
+        f"{kinds}" + (f" in {where}" if where else "") + "."
+    )
+
 
 CELL_PARSER = CommandParser(
     "%%claude",
@@ -73,6 +86,11 @@ class ClaudeMagics(Magics):
     cwd = Unicode(None, allow_none=True, help="Working directory of Claude's tools.").tag(
         config=True
     )
+    add_dirs = List(
+        Unicode(),
+        help="Folders besides the working directory whose files Claude may read without asking "
+        "(reads elsewhere are asked about, like Bash, or denied in a headless run).",
+    ).tag(config=True)
     allowed_tools = List(Unicode(), help="Tools Claude may use without asking.").tag(config=True)
     disallowed_tools = List(Unicode(), help="Tools Claude may never use.").tag(config=True)
     permission_mode = Enum(
@@ -124,6 +142,18 @@ class ClaudeMagics(Magics):
         "'off' always asks and appends; 'only' never asks (a cell with no recorded answer "
         "fails: CI, nbval and papermill runs without a key).",
     ).tag(config=True)
+    transcripts = Enum(
+        ("redacted", "full", "none"),
+        "redacted",
+        help="What the sidecar keeps of Claude Code's transcript (a resume on another machine "
+        "reads it): 'redacted' (secrets replaced), 'full' (as Claude saw it), or 'none' (the "
+        "notebook still replays and lists its turns, but only this machine can resume).",
+    ).tag(config=True)
+    redact = List(
+        Unicode(),
+        help="More patterns (regular expressions) to keep out of the sidecar and the saved "
+        "answers, besides the key formats and credentials ccmagic always redacts.",
+    ).tag(config=True)
     max_live_sessions = Integer(
         4,
         min=1,
@@ -145,10 +175,30 @@ class ClaudeMagics(Magics):
         self.cell_log = CellLog()
         self._limit_live({"new": self.max_live_sessions})
         self.observe(self._limit_live, names="max_live_sessions")
+        self.observe(self._configure_redaction, names=["transcripts", "redact"])
         if shell is not None:
             shell.events.register("pre_run_cell", self._remember_cell)
             shell.events.register("post_run_cell", self._preload_once)
             shell.events.register("post_run_cell", self.cell_log.record)
+
+    @validate("redact")
+    def _patterns(self, proposal: Any) -> list[str]:
+        """A pattern that is no regular expression is refused where it is set."""
+        import re
+
+        for pattern in proposal["value"]:
+            try:
+                re.compile(pattern)
+            except re.error as problem:
+                raise TraitError(
+                    f"redact: {pattern!r} is no regular expression: {problem}"
+                ) from None
+        return list(proposal["value"])
+
+    def _configure_redaction(self, change: Any) -> None:
+        from ccmagic.redaction import configure
+
+        configure(self.redact, self.transcripts)
 
     def _limit_live(self, change: Any) -> None:
         from ccmagic.live import set_max_live_sessions
@@ -238,6 +288,7 @@ class ClaudeMagics(Magics):
             max_turns=max_turns,
             max_budget_usd=budget,
             cwd=args.cwd or self.cwd,
+            add_dirs=tuple(args.add_dir or self.add_dirs),
             allowed_tools=split_tools(args.allow or self.allowed_tools),
             disallowed_tools=split_tools(args.disallow or self.disallowed_tools),
             permission_mode=args.permission_mode or self.permission_mode,
@@ -281,10 +332,13 @@ class ClaudeMagics(Magics):
         )
         self.registry.asked(name, record)
         so_far = session.cost
+        warnings = self.registry.refresh()
+        if record.redacted:
+            warnings.append(_redaction_notice(record.redacted))
         view.finish(
             record,
             so_far if self.show_total else None,
-            self.registry.refresh(),
+            warnings,
             output_metadata(record, so_far, session.session.fork_from),
         )
         if session.last_interrupted:

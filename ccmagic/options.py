@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ccmagic.kernel_tools import ALIASES
-from ccmagic.permissions import READ_ONLY_TOOLS
+from ccmagic.permissions import ALWAYS_ALLOWED
 
 if TYPE_CHECKING:
     from claude_agent_sdk import ClaudeAgentOptions
@@ -28,6 +28,7 @@ class SessionOptions:
     max_turns: int | None = None
     max_budget_usd: float | None = None
     cwd: str | None = None
+    add_dirs: tuple[str, ...] = ()  # folders besides cwd that Claude may read without asking
     allowed_tools: tuple[str, ...] = ()
     disallowed_tools: tuple[str, ...] = ()
     permission_mode: str | None = None
@@ -77,8 +78,9 @@ class SessionOptions:
             max_turns=self.max_turns,
             max_budget_usd=self.max_budget_usd,
             cwd=str(Path(self.cwd).expanduser()) if self.cwd else None,
+            add_dirs=[str(Path(d).expanduser()) for d in self.add_dirs],
             allowed_tools=list(
-                dict.fromkeys([*READ_ONLY_TOOLS, *also_allowed, *self.allowed_tools])
+                dict.fromkeys([*ALWAYS_ALLOWED, *also_allowed, *self.allowed_tools])
             ),
             disallowed_tools=list(self.disallowed_tools),
             permission_mode=self.permission_mode,  # type: ignore[arg-type]

@@ -17,7 +17,11 @@ from typing import Any, Literal
 from ccmagic.events import Decided, TurnEvent
 from ccmagic.turns import ToolCall, TurnRecord, shorten
 
-READ_ONLY_TOOLS = ("Read", "Grep", "Glob", "LS", "NotebookRead", "TodoWrite")
+# Claude Code's own boundary holds for reading: inside the working folder (and folders added
+# with --add-dir) its read-only tools run without asking; outside, they reach the gate like
+# any other tool. Only tools that touch no file are allowed outright.
+ALWAYS_ALLOWED = ("TodoWrite",)
+READING_TOOLS = ("Read", "Grep", "Glob", "LS", "NotebookRead")
 
 Decision = Literal["once", "session", "deny"]
 Approver = Callable[["ApprovalRequest"], Awaitable[tuple["Decision | None", bool]]]
@@ -51,6 +55,12 @@ def describe_input(tool_input: dict[str, Any], limit: int = 600) -> str:
 
 def how_to_allow(tool: str) -> str:
     name = tool.rsplit("__", 1)[-1] if tool.startswith("mcp__notebook__") else tool
+    if tool in READING_TOOLS:
+        return (
+            f"Denied {name} outside the working folder: this run cannot ask for approval. "
+            "Add the folder with `--add-dir DIR` on the cell (or %config "
+            f"ClaudeMagics.add_dirs), or allow reading anywhere with `--allow {name}`."
+        )
     return (
         f"Denied {name}: this run cannot ask for approval. Allow it with `--allow {name}` "
         f"on the cell or `%config ClaudeMagics.allowed_tools = ['{name}']`."

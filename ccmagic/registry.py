@@ -173,6 +173,8 @@ class SessionRegistry:
         fresh = name in self._fresh
         by_name, by_id = ({}, {}) if fresh else saved_sessions(self.notebook)
         plan = None if fresh else self.journal.continuation(name)
+        if plan is not None and not plan.resumable:
+            raise self.journal.cannot_resume(plan)  # never a silent fresh start
         if plan is not None:
             outputs = by_id.get(plan.session_id)
             if outputs is not None:  # the outputs may know turns the sidecar missed
@@ -181,6 +183,8 @@ class SessionRegistry:
             session = self._make(options, **plan.session_kwargs())
             if plan.started:
                 notices.append(f"Continuing session {name} (turn {session.session.next_turn}).")
+            if plan.note:
+                notices.append(plan.note)
             return session
         saved = by_name.get(name)
         if saved is not None:

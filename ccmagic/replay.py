@@ -48,7 +48,7 @@ class Cell:
     def matches(self, record: TurnRecord) -> bool:
         """Whether ``record`` answered this cell as it now reads (a failed turn never does)."""
         return (
-            record.prompt.strip() == self.prompt.strip()
+            _same_prompt(record.prompt, self.prompt)
             and (record.asked_with or {}) == self.asked_with
             and list(record.attached or []) == self.attached
             and not (record.is_error or record.interrupted)
@@ -56,6 +56,17 @@ class Cell:
 
     def is_cell_of(self, record: TurnRecord) -> bool:
         return self.cell_id is not None and record.cell_id == self.cell_id
+
+
+def _same_prompt(recorded: str, prompt: str) -> bool:
+    """The recorded prompt is this one (as the sidecar keeps it: with secrets taken out)."""
+    if recorded.strip() == prompt.strip():
+        return True
+    if "[REDACTED:" not in recorded:
+        return False
+    from ccmagic.redaction import SETTINGS, Findings
+
+    return recorded.strip() == SETTINGS.redactor.text(prompt, "prompt", Findings()).strip()
 
 
 @dataclass

@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from ccmagic.errors import TurnFailed, UnknownSession
+from ccmagic.errors import UnknownSession
 from ccmagic.events import Aside, Notice, TurnEvent
 from ccmagic.failures import (
     bundled_cli_path,
     first_line,
     is_missing_conversation,
     no_transcript,
-    no_transcript_hint,
     startup_failure,
 )
 from ccmagic.journal import Journal
@@ -149,6 +148,7 @@ class Session:
         self._started = resume is not None  # Claude Code has a transcript to resume
         self._known_totals = dict(known_totals or {})
         self._client: ClaudeSDKClient | None = None
+        self._connecting: ClaudeSDKClient | None = None
         self._connected_once = False
         self._meter = CostMeter()
         self._lock = asyncio.Lock()
@@ -167,9 +167,7 @@ class Session:
     @property
     def pid(self) -> int | None:
         """Process id of the live Claude Code CLI (the SDK keeps it on its transport)."""
-        transport = getattr(self._client, "_transport", None)
-        process = getattr(transport, "_process", None)
-        return getattr(process, "pid", None)
+        return _pid_of(self._client)
 
     @property
     def next_turn(self) -> int:
@@ -218,14 +216,22 @@ class Session:
             options = self.options.to_sdk(session_id=self.session_id, **extra)
         client = ClaudeSDKClient(options)
         await LIVE.make_room(self)
+        self._connecting = client
         try:
             with warnings.catch_warnings():
-                # read-only tools are allowed outright on purpose; the rest reach the gate
+                # some tools are allowed outright on purpose; the rest reach the gate
                 warnings.simplefilter("ignore", CanUseToolShadowedWarning)
                 await client.connect()
         except (ClaudeSDKError, OSError) as exc:
+            if self._fork_at[1] and "--resume-drops-turn" in str(exc):
+                # Claude Code could not vouch that only that turn is left out; fork anyway
+                self._fork_at = (self._fork_at[0], None)
+                await self.connect(emit)
+                return
             cli = self.options.cli_path or str(bundled_cli_path())
             raise startup_failure(exc, cli, self.session_id, self.name) from exc
+        finally:
+            self._connecting = None
         if self._connected_once and emit is not None:
             emit(Notice(self.reconnect_notice or self._died_notice))
         self.reconnect_notice = None
@@ -291,12 +297,12 @@ class Session:
         LIVE.gone(self)
         if client is None:
             return
+        if self.journal is not None:  # what the last turn left queued (its last entries)
+            self.journal.flush()
         # A dying process may fail to disconnect in many ways; either way it is gone.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(client.disconnect(), timeout=grace)
-        if pid is not None:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+        _kill(pid)
 
     async def interrupt(self) -> None:
         """Ask the running turn to stop; it ends soon after with what was written so far."""
@@ -305,6 +311,7 @@ class Session:
             return
         if turn.reader is None:  # still connecting: stop now, the prompt was never sent
             turn.stopped_early = True
+            _kill(_pid_of(self._connecting))  # a process half started is no use to anyone
             turn.task.cancel()
         elif self._client is not None:
             with contextlib.suppress(Exception):  # the turn may have ended meanwhile
@@ -442,10 +449,22 @@ def resume(
         shared_loop().run(journal.import_transcript(session))
         return Session(options, name=session, journal=journal, reason="resume", resume=session,
                        toolbox=toolbox)  # fmt: skip
-    if plan.history and not plan.started:
-        raise TurnFailed(no_transcript(plan.session_id), no_transcript_hint(plan.name))
+    if not plan.resumable:
+        raise journal.cannot_resume(plan)
     chosen = options or SessionOptions.from_record(plan.options)
     return Session(chosen, journal=journal, reason=None, toolbox=toolbox, **plan.session_kwargs())
+
+
+def _pid_of(client: Any) -> int | None:
+    """The CLI process of a client (the SDK keeps it on its transport)."""
+    process = getattr(getattr(client, "_transport", None), "_process", None)
+    return getattr(process, "pid", None)
+
+
+def _kill(pid: int | None) -> None:
+    if pid is not None:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _with_attachments(prompt: str, attachments: dict[str, str]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +55,94 @@ def entry_before(entries: list[dict[str, Any]], prompt_uuid: str | None, prompt:
             if entry.get("type") == "user" and any(t.strip() == prompt.strip() for t in texts):
                 return entry.get("parentUuid")
     return None
+
+
+# What of Claude Code's transcript a resume needs: the conversation's entries (messages,
+# compaction summaries, attachments of what the model was shown), linked by parentUuid.
+# Claude Code also writes, at every process start, snapshots of its own context that it
+# makes anew each time (its system prompt, skill and agent listings, deferred tools, the
+# environment with absolute paths and the OS version), request shapes and queue bookkeeping:
+# 70-100 KB, none of it read back on a resume; and on each entry the machine's details.
+KEPT_TYPES = {"user", "assistant", "system", "summary", "attachment"}
+REGENERATED = {"prompt_snapshot", "skill_listing", "agent_listing_delta", "deferred_tools_delta",
+               "environment", "date", "model", "session_context", "remote_session_change",
+               "mcp_instructions_delta"}  # fmt: skip
+MACHINE_FIELDS = {
+    "cwd",
+    "gitBranch",
+    "version",
+    "entrypoint",
+    "userType",
+    "sentAtMs",
+    "promptSource",
+    "rowSource",
+    "turnOrigin",
+    "turnPosition",
+    "turnAttributionKey",
+    "toolUseResult",
+}  # fmt: skip  (toolUseResult repeats
+#                                                the tool's output, which the message holds)
+
+
+def kept(entry: dict[str, Any]) -> bool:
+    if entry.get("type") not in KEPT_TYPES:
+        return False
+    attachment = entry.get("attachment")
+    return not (isinstance(attachment, dict) and attachment.get("type") in REGENERATED)
+
+
+class Trimmer:
+    """Keeps what a resume needs of one conversation's entries, batch after batch: dropped
+    entries are bridged, so each kept one's ``parentUuid`` names its nearest kept ancestor.
+
+    ``kept_before``: the uuids the sidecar already keeps of it. A process that resumed the
+    conversation goes on from entries an earlier process dropped; ``earlier`` (uuid -> parent,
+    from this machine's transcript, read when first needed) leads from those to a kept one.
+    """
+
+    def __init__(
+        self,
+        kept_before: set[str] | None = None,
+        earlier: Callable[[], dict[str, str | None]] | None = None,
+    ) -> None:
+        self._bridge: dict[str, str | None] = {}  # dropped uuid -> its nearest kept ancestor
+        self._kept = set(kept_before or ())
+        self._earlier = earlier
+        self._earlier_parents: dict[str, str | None] | None = None
+
+    def __call__(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for entry in entries:
+            parent = self._nearest_kept(entry.get("parentUuid"))
+            if not kept(entry):
+                if entry.get("uuid"):
+                    self._bridge[entry["uuid"]] = parent
+                continue
+            slim = {k: v for k, v in entry.items() if k not in MACHINE_FIELDS}
+            if "parentUuid" in entry:
+                slim["parentUuid"] = parent
+            if entry.get("uuid"):
+                self._kept.add(entry["uuid"])
+            out.append(slim)
+        return out
+
+    def _nearest_kept(self, parent: str | None) -> str | None:
+        seen: set[str] = set()
+        while parent is not None and parent not in self._kept and parent not in seen:
+            seen.add(parent)
+            if parent in self._bridge:
+                parent = self._bridge[parent]
+            elif self._earlier is not None:
+                if self._earlier_parents is None or parent not in self._earlier_parents:
+                    self._earlier_parents = self._earlier()  # read (again: it grows) when needed
+                if parent not in self._earlier_parents:
+                    return parent  # nowhere to be found: left as it is
+                parent = self._earlier_parents[parent]
+            else:
+                return parent
+        return parent
+
+
+def local_parents(session_id: str) -> dict[str, str | None]:
+    """uuid -> parentUuid of every entry of this machine's transcript of ``session_id``."""
+    return {e["uuid"]: e.get("parentUuid") for e in local_entries(session_id) if e.get("uuid")}

@@ -38,6 +38,11 @@ def shorten(text: str, limit: int = 80, keep_end: bool = False) -> str:
     return "…" + line[1 - limit :] if keep_end else line[: limit - 1] + "…"
 
 
+def short_tool_name(name: str) -> str:
+    """``inspect`` for ``mcp__notebook__inspect``: an MCP tool by its own name."""
+    return name.rsplit("__", 1)[-1] if name.startswith("mcp__") else name
+
+
 @dataclass
 class ToolCall:
     """A tool Claude used: its name, a short form of its input, and a folded result; the
@@ -83,8 +88,7 @@ class ToolCall:
 
     @property
     def short_name(self) -> str:
-        """``inspect`` for ``mcp__notebook__inspect``: an MCP tool by its own name."""
-        return self.name.rsplit("__", 1)[-1] if self.name.startswith("mcp__") else self.name
+        return short_tool_name(self.name)
 
     @property
     def line(self) -> str:
@@ -135,6 +139,7 @@ class TurnRecord:
     prompt_uuid: str | None = None  # the prompt's transcript entry (a branch forks before it)
     asked_with: dict[str, Any] = field(default_factory=dict)  # options that change answers
     layout: list[list[Any]] = field(default_factory=list)  # text and tool pieces, in order
+    redacted: dict[str, Any] = field(default_factory=dict)  # secrets taken out: count, kinds
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -178,3 +178,48 @@ def test_interrupt_while_asked_denies_and_stops_the_turn(
     turns = [e for e in sidecar["log"] if e["event"] == "turn"]
     assert turns[0]["interrupted"] and turns[0]["permissions"][0]["by"] == "interrupt"
     assert not turns[1]["interrupted"]
+
+
+def read(path: Path) -> Reply:
+    return Reply("Reading it.", tool_uses=[("Read", {"file_path": str(path)})])
+
+
+def test_reads_outside_the_working_folder_are_denied_headless_until_the_folder_is_added(
+    notebook: KernelNotebook, fake_api: FakeAnthropicAPI, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "id_rsa").write_text("marker-outside\n")
+    (notebook.path.parent / "inside.txt").write_text("marker-inside\n")
+    notebook.run("%load_ext ccmagic")
+    fake_api.script(read(elsewhere / "id_rsa"), "I could not read it.",
+                    read(notebook.path.parent / "inside.txt"), "Read it.")  # fmt: skip
+    denied = notebook.run("%%claude -s s\nread my key")
+    shown = text_of(denied)
+    assert "Denied Read outside the working folder" in shown and "--add-dir" in shown
+    inside = notebook.run("%%claude -s s\nread the notes here")
+    assert "Denied" not in text_of(inside)
+    results = tool_results(fake_api)
+    assert any("marker-inside" in t for t in results)
+    assert not any("marker-outside" in t for t in results)  # never reached the model
+    sidecar = notebook.path.with_name("analysis.claude.json").read_text()
+    assert "marker-outside" not in sidecar
+    fake_api.script(read(elsewhere / "id_rsa"), "Read it now.")
+    added = notebook.run(f"%%claude -s s --add-dir {elsewhere}\nnow read it")
+    assert "Denied" not in text_of(added)
+    assert any("marker-outside" in t for t in tool_results(fake_api))
+
+
+def test_a_read_outside_the_working_folder_is_asked_in_a_live_frontend(
+    frontend: LiveFrontend, fake_api: FakeAnthropicAPI, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "credentials").write_text("marker-asked\n")
+    frontend.run("%load_ext ccmagic")
+    fake_api.script(read(elsewhere / "credentials"), "Not read.",
+                    read(elsewhere / "credentials"), "Read.")  # fmt: skip
+    refused = frontend.run("%%claude -s s\nread it", answers=["n"])
+    assert f"Claude wants to use Read({elsewhere / 'credentials'}" in refused
+    assert not any("marker-asked" in t for t in tool_results(fake_api))
+    frontend.run("%%claude -s s\nread it, please", answers=["y"])
+    assert any("marker-asked" in t for t in tool_results(fake_api))
+    assert len(frontend.prompts) == 2
