@@ -1,8 +1,12 @@
-"""The ``ccmagic`` command: a sidecar's sessions, history and cost in a terminal or CI.
+"""The ``ccmagic`` command: a sidecar's sessions, history and cost in a terminal or CI, and
+its place in git.
 
     ccmagic sessions FILE [--tag TAG] [--all]
     ccmagic history FILE [--session NAME]
     ccmagic cost FILE [--by session|day|model]
+    ccmagic git-setup [--global]             merge and diff *.claude.json by their events
+    ccmagic merge-driver ANCESTOR OURS THEIRS [PATH]     (git runs it)
+    ccmagic textconv FILE                                 (git diff runs it)
 
 FILE is a notebook (its sidecar is read) or a ``.claude.json`` sidecar.
 """
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from ccmagic.errors import CCMagicError
@@ -47,6 +52,28 @@ def _cost(args: argparse.Namespace) -> str:
     return totals_line(frame) + "\n\n" + cost_table(frame, args.by).to_string()
 
 
+def _git_setup(args: argparse.Namespace) -> str:
+    from ccmagic.merge import git_setup
+
+    return git_setup(args.globally)
+
+
+def _merge_driver(args: argparse.Namespace) -> str:
+    from ccmagic.merge import merge
+
+    said = merge(Path(args.ancestor), Path(args.ours), Path(args.theirs))
+    return f"ccmagic merged {args.path or args.ours}" + (f": {said}" if said else "")
+
+
+def _textconv(args: argparse.Namespace) -> str:
+    from ccmagic.merge import text_of
+
+    return text_of(Path(args.file)).rstrip("\n")
+
+
+SIDECARLESS = {"git-setup", "merge-driver", "textconv"}  # commands that read no FILE sidecar
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="ccmagic", description=__doc__.splitlines()[0])
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -66,15 +93,33 @@ def parser() -> argparse.ArgumentParser:
     history.add_argument("--session", "-s", help="only this session")
     cost = command("cost", "what the recorded turns cost", _cost)
     cost.add_argument("--by", choices=("session", "day", "model"), default="session")
+    setup = commands.add_parser("git-setup", help="merge and diff *.claude.json by their events")
+    setup.add_argument("--global", dest="globally", action="store_true",
+                       help="for all your repositories (else this one)")  # fmt: skip
+    setup.set_defaults(handler=_git_setup)
+    driver = commands.add_parser("merge-driver", help="git's merge driver (git runs it)")
+    for name in ("ancestor", "ours", "theirs"):
+        driver.add_argument(name)
+    driver.add_argument("path", nargs="?", default="")
+    driver.set_defaults(handler=_merge_driver)
+    textconv = commands.add_parser("textconv", help="a sidecar as text (git diff runs it)")
+    textconv.add_argument("file")
+    textconv.set_defaults(handler=_textconv)
     return main
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from pathlib import Path
-
     from ccmagic.frames import sidecars_for
 
     args = parser().parse_args(argv)
+    if args.command in SIDECARLESS:
+        try:
+            said = args.handler(args)
+        except (CCMagicError, OSError, ValueError) as problem:
+            print(f"ccmagic {args.command}: {problem}", file=sys.stderr)
+            return 1
+        print(said, file=sys.stderr if args.command == "merge-driver" else sys.stdout)
+        return 0
     if not any(car.path.exists() for car in sidecars_for(args.file)):
         print(f"ccmagic: no sidecar at {sidecars_for(args.file)[0].path}", file=sys.stderr)
         return 1
