@@ -39,16 +39,6 @@ CELL_ARGS = [
 ]  # fmt: skip
 
 
-def _redaction_notice(redacted: dict[str, Any]) -> str:
-    count = redacted.get("count", 0)
-    where = ", ".join(redacted.get("where") or [])
-    kinds = ", ".join(redacted.get("kinds") or [])
-    return (
-        f"{count} secret{'s' if count != 1 else ''} kept out of the sidecar and this output: "
-        f"{kinds}" + (f" in {where}" if where else "") + "."
-    )
-
-
 CELL_PARSER = CommandParser(
     "%%claude",
     "Ask Claude: the lines below %%claude are the prompt. Each --session is one\n"
@@ -175,6 +165,7 @@ class ClaudeMagics(Magics):
         self.cell_log = CellLog()
         self._limit_live({"new": self.max_live_sessions})
         self.observe(self._limit_live, names="max_live_sessions")
+        self._configure_redaction(None)  # as set in a config file, before any change
         self.observe(self._configure_redaction, names=["transcripts", "redact"])
         if shell is not None:
             shell.events.register("pre_run_cell", self._remember_cell)
@@ -334,7 +325,9 @@ class ClaudeMagics(Magics):
         so_far = session.cost
         warnings = self.registry.refresh()
         if record.redacted:
-            warnings.append(_redaction_notice(record.redacted))
+            from ccmagic.redaction import notice
+
+            warnings.append(notice(record.redacted))
         view.finish(
             record,
             so_far if self.show_total else None,

@@ -251,6 +251,17 @@ def configure(patterns: Iterable[str] | None = None, transcripts: str | None = N
         SETTINGS.transcripts = transcripts
 
 
+def notice(redacted: dict[str, Any]) -> str:
+    """What a cell says of a turn's ``redacted`` record, once."""
+    count = redacted.get("count", 0)
+    kinds = ", ".join(redacted.get("kinds") or [])
+    where = ", ".join(redacted.get("where") or [])
+    return (
+        f"{count} secret{'s' if count != 1 else ''} kept out of the sidecar and this output: "
+        f"{kinds}" + (f" in {where}" if where else "") + "."
+    )
+
+
 def redact_record(record: Any, redactor: Redactor, found: Findings) -> None:
     """Take secrets out of a turn's record, in place, saying where each was."""
     record.prompt = redactor.text(record.prompt, "prompt", found)
