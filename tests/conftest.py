@@ -281,3 +281,12 @@ class LiveFrontend:
     def stop(self) -> None:
         self.kc.stop_channels()
         self.km.shutdown_kernel(now=True)
+
+
+@pytest.fixture
+def frontend(claude_env: dict[str, str], tmp_path: Path) -> Iterator[LiveFrontend]:
+    live = LiveFrontend(tmp_path / "analysis.ipynb")
+    try:
+        yield live
+    finally:
+        live.stop()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -264,12 +262,3 @@ def test_the_demo_model_inspects_a_variable_the_question_names(
     assert "⏺ variables  ⎿ 1 variable: df" in shown
     assert "⏺ inspect(df)  ⎿ DataFrame 4 × 3" in shown
     assert "price (1 of 4 missing), region (1 of 4 missing)" in shown
-
-
-@pytest.fixture
-def frontend(claude_env: dict[str, str], tmp_path: Path) -> Iterator[LiveFrontend]:
-    live = LiveFrontend(tmp_path / "analysis.ipynb")
-    try:
-        yield live
-    finally:
-        live.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -116,15 +115,6 @@ def test_describe_input_shows_commands_and_diffs() -> None:
     assert diff == "a.py\n- x = 1\n+ x = 2"
     assert describe_input({"url": "https://example.org"}).startswith("{")
     assert len(describe_input({"command": "y" * 5000})) == 600
-
-
-@pytest.fixture
-def frontend(claude_env: dict[str, str], tmp_path: Path) -> Iterator[LiveFrontend]:
-    live = LiveFrontend(tmp_path / "analysis.ipynb")
-    try:
-        yield live
-    finally:
-        live.stop()
 
 
 def test_a_live_frontend_is_asked_and_the_turn_waits_for_the_answer(
