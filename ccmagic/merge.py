@@ -85,14 +85,16 @@ def _reconcile(
     extra: list[Event] = []
     said = []
     for session_id, (older, newer) in diverged.items():
-        old_turns = [e for e in older if e.get("event") == "turn" and e["session_id"] == session_id]
-        first = min(old_turns, key=lambda e: e.get("turn") or 0)
+        numbered = [e for e in older if e.get("event") == "turn" and e.get("turn") is not None]
+        first = min(
+            (e for e in numbered if e.get("session_id") == session_id), key=lambda e: e["turn"]
+        )  # fmt: skip  (a try never sent has no number)
         branch = str(uuid.uuid5(BRANCHES, f"{session_id} {_identity(first)}"))
         moved[session_id] = branch
         name = first.get("session", "")
         extra.append({
             "event": "session", "session": name, "session_id": branch, "reason": "branch",
-            "parent": session_id, "fork_turn": (first.get("turn") or 1) - 1,
+            "parent": session_id, "fork_turn": first["turn"] - 1,
             "at": first.get("started_at", ""),
         })  # fmt: skip
         extra += _transcript_of_line([*base, *mine, *theirs], older, session_id, branch)

@@ -330,19 +330,30 @@ class SessionRegistry:
         return session
 
     def bind(self, name: str, session_id: str, options: SessionOptions) -> BlockingSession:
-        """Give ``name`` to a Claude Code session started elsewhere (e.g. in a terminal)."""
+        """Give ``name`` to a Claude Code session started elsewhere (e.g. in a terminal), or
+        to a conversation the sidecar records (a branch a merge kept, say): its turns, their
+        numbering and costs go on."""
         self.refresh()
-        if not self.journal.has_transcript(session_id):
+        plan = self.journal.continuation(session_id)
+        if plan is not None and plan.session_id == session_id:
+            if not plan.resumable:
+                raise self.journal.cannot_resume(plan)
+            kwargs = plan.session_kwargs() | {"name": name}
+        elif self.journal.has_transcript(session_id):
+            self.loop.run(self.journal.import_transcript(session_id))
+            kwargs = {"name": name, "resume": session_id}
+        else:
             raise SidecarError(
-                f"Claude Code on this machine has no session {session_id}.",
-                "List yours with `claude --resume` in a terminal, or check the id.",
+                f"Claude Code on this machine has no session {session_id}, and "
+                f"{self.journal.path.name} records none by that id.",
+                "List yours with `claude --resume` in a terminal (or `%claude sessions --all` "
+                "for the sidecar's), or check the id.",
             )
-        self.loop.run(self.journal.import_transcript(session_id))
         self._cursors.pop(name, None)
         old = self._sessions.pop(name, None)
         if old is not None:
             old.close()
         self._fresh.discard(name)
-        session = self._make(options, name=name, resume=session_id)
+        session = self._make(options, **kwargs)
         self._announce(session, "resume")
         return session

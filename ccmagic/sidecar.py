@@ -337,8 +337,10 @@ class SidecarState:
                 transcripts=event.get("transcripts"),
             )
             known = self.conversations.get(conv.session_id)
-            if known is not None:
+            if known is not None:  # the same conversation under a name again: its past stays
                 conv.turns = known.turns
+                conv.parent = conv.parent or known.parent
+                conv.fork_turn = known.fork_turn if conv.fork_turn is None else conv.fork_turn
             self.conversations[conv.session_id] = conv
             self.current[conv.session] = conv.session_id
         elif kind == "turn":

@@ -60,6 +60,9 @@ HARMLESS = (
     "def rolling_mean(values, window=7):\n    return values.rolling(window).mean()\n"
     "sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
     "The token budget is 4096; the key point is the region column.\n"
+    '{"file_path": "/home/ana/.aws/credentials"}\n'
+    "auth_url: https://login.example.org/oauth2/authorize\n"
+    "password_file = ~/secrets/db-password.txt\n"
 )
 
 
@@ -340,6 +343,7 @@ def test_two_branches_continuing_sessions_merge_without_conflict(
         asked = len(fake_api.requests)
         older = notebook.run("%%claude -s alpha-2\non ana's line")
         assert not errors_of(older), text_of(older)
+        assert "alpha-2 #4" in text_of(older)  # after base 1, base 2 and ana 3
         seen = fake_api.requests[asked].texts
         assert {"base 1", "base 2", "ana 3", "on ana's line"} <= set(seen) and "ben 3" not in seen
     finally:
@@ -374,3 +378,22 @@ def test_the_driver_merges_sidecars_made_on_both_sides_and_refuses_a_broken_one(
                             capture_output=True, text=True)  # fmt: skip
     assert driver.returncode == 1 and "ccmagic merge-driver:" in driver.stderr
     assert ours.path.read_bytes() == before  # git then reports a conflict; nothing is lost
+
+
+def test_a_try_never_sent_does_not_move_where_a_merged_branch_forks(tmp_path: Path) -> None:
+    from ccmagic.merge import merge
+    from ccmagic.sidecar import Sidecar
+
+    base = turn("a", 1, "2026-11-01T00:00:00+00:00")
+    ancestor, ours, theirs = (Sidecar(tmp_path / f"{n}.claude.json") for n in ("o", "a", "b"))
+    ancestor.append(base)
+    unsent = turn("a", 2, "2026-11-02T00:00:01+00:00") | {"turn": None, "prompt": "never sent"}
+    ours.append(base, turn("a", 2, "2026-11-02T00:00:00+00:00"), unsent)
+    theirs.append(base, turn("a", 2, "2026-11-05T00:00:00+00:00") | {"prompt": "theirs 2"})
+    assert "Merged: session a" in merge(ancestor.path, ours.path, theirs.path)
+    log = json.loads(ours.path.read_text())["log"]
+    [branch] = [e for e in log if e.get("reason") == "branch"]
+    assert branch["fork_turn"] == 1 and branch["parent"] == "a"
+    moved = [e["prompt"] for e in log if e.get("session_id") == branch["session_id"]
+             and e["event"] == "turn"]  # fmt: skip
+    assert moved == ["a 2", "never sent"]
