@@ -53,6 +53,9 @@ TAILS = {  # the rest of a token a format matched the start of: up to its end (d
 }
 TAIL = re.compile(r"[A-Za-z0-9_\-]*")
 ASSIGNED = re.compile(r"""[:=]\s*["']?([^\s"',;\[\]\x00]{8,})""")
+# a path or a URL beside a key-like name (``"file_path": "~/.aws/credentials"``) names where a
+# secret is, and is no secret (credentials inside a URL are a format of their own)
+PATH_OR_URL = re.compile(r"(?:~|\.{1,2})?/|[A-Za-z]:\\|[A-Za-z][\w+.-]*://")
 
 
 @dataclass
@@ -172,7 +175,8 @@ class Redactor:
         for match in regex.finditer(text):
             if match.start() < start or PLACEHOLDER.fullmatch(match.group(0)):
                 continue
-            end = TAILS.get(kind, TAIL).match(text, match.end()).end()  # type: ignore[union-attr]
+            tail = TAILS.get(kind, TAIL).match(text, match.end())  # always matches (maybe "")
+            end = tail.end() if tail else match.end()
             parts += [text[start : match.start()], f"[REDACTED:{kind}]"]
             found.add(kind, place, text[match.start() : end])
             start = end
@@ -194,7 +198,7 @@ class Redactor:
                     values.setdefault(candidate, kind)
         for match in ASSIGNED.finditer(line):
             value = match.group(1)
-            if _entropy(value) >= 3.0:
+            if _entropy(value) >= 3.0 and not PATH_OR_URL.match(value):
                 values.setdefault(value, "Secret Keyword")
         for value, kind in sorted(values.items(), key=lambda pair: -len(pair[0])):
             if len(value) >= 6 and "\x00" not in value and value in line:

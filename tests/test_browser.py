@@ -358,3 +358,69 @@ def test_a_new_users_first_hour_in_jupyterlab(tmp_path: Path) -> None:
         assert "cost unknown" not in shown and "$0 " not in shown
     assert "had no sidecar: renamed Untitled.claude.json to analysis.claude.json" in (after_run_all)
     assert errors == 0
+
+
+def test_secrets_and_reads_outside_the_folder_in_jupyterlab(tmp_path: Path) -> None:
+    """Issue 13 as a person meets it: Claude reads a .env in the working folder (freely); the
+    cell shows the answer with the key redacted and says so; a read of ~/.aws/credentials is
+    asked in the cell and denied; the saved notebook and the sidecar hold no key."""
+    import nbformat
+    from playwright.sync_api import sync_playwright
+
+    from ccmagic.testing import FakeAnthropicAPI, Reply
+
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir()
+    home.mkdir()
+    quiet_settings(home)
+    key = "AKIAZ3MHQX5TPL2VW7RN"
+    (work / ".env").write_text(f"AWS_ACCESS_KEY_ID={key}\n")
+    outside = home / ".aws" / "credentials"
+    outside.parent.mkdir()
+    outside.write_text("marker-outside\n")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%load_ext ccmagic"),
+        nbformat.v4.new_code_cell("%%claude -s s\nwhich key does .env hold?"),
+        nbformat.v4.new_code_cell("%%claude -s s\nand my AWS credentials?"),
+    ])  # fmt: skip
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}  # fmt: skip
+    nbformat.write(nb, work / "keys.ipynb")
+    with FakeAnthropicAPI() as api:
+        api.script(
+            Reply("Reading it.", tool_uses=[("Read", {"file_path": str(work / ".env")})]),
+            Reply(f"It holds {key}."),
+            Reply("Reading them.", tool_uses=[("Read", {"file_path": str(outside)})]),
+            Reply("You did not let me."),
+        )
+        server, url = start_jupyterlab(work, home, api.env())
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=OFFLINE_FLAGS)
+                page = browser.new_page(viewport={"width": 1200, "height": 900})
+                page.set_default_timeout(180_000)
+                page.goto(f"{url}/lab/tree/keys.ipynb")
+                run_all_cells(page)
+                asked = page.locator(".jp-Stdin-input")
+                asked.wait_for()
+                question = page.locator(".jp-Cell").nth(2).locator(".jp-OutputArea").inner_text()
+                assert "Claude wants to use Read(" in question and str(outside) in question
+                asked.fill("n")
+                asked.press("Enter")
+                page.locator('[data-mime-type="text/markdown"]',
+                             has_text="You did not let me.").wait_for()  # fmt: skip
+                shown = page.locator(".jp-Notebook").inner_text()
+                page.screenshot(path=str(ROOT / "artifacts" / "browser-secrets.png"))
+                menu(page, "File", "Save Notebook")
+                saved_file(work / "keys.ipynb", "You did not let me.")
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    assert "It holds [REDACTED:AWS Access Key]." in shown and key not in shown
+    assert "1 secret kept out of the sidecar and this output: AWS Access Key" in shown
+    assert "Denied Read" in shown or "denied Read" in shown
+    assert key not in (work / "keys.ipynb").read_text()
+    sidecar = (work / "keys.claude.json").read_text()
+    assert key not in sidecar and "marker-outside" not in sidecar
+    assert not any("marker-outside" in t for r in api.requests for t in r.texts)
