@@ -25,7 +25,7 @@ from _common import ScratchNotebook, offline_claude
 from claude_agent_sdk import ClaudeAgentOptions, ClaudeSDKClient
 
 import ccmagic
-from ccmagic.loop import LoopThread
+from ccmagic.session.loop import LoopThread
 from ccmagic.testing import FakeAnthropicAPI, Reply
 
 SLOW = Reply("label", chunk_size=100, delay=0.3)

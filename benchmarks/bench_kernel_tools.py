@@ -12,7 +12,7 @@ import time
 from _common import ScratchNotebook, median_ms, offline_claude
 from bench_turns import load_ext_seconds
 
-from ccmagic.inspection import LIMIT, describe
+from ccmagic.ipython.inspection import LIMIT, describe
 
 
 def inspect_figures(runs: int) -> tuple[list[float], int]:

@@ -25,10 +25,10 @@ from pathlib import Path
 
 from _common import median_ms, offline_claude
 
-from ccmagic.redaction import Findings, Redactor, redact_record
-from ccmagic.sidecar import Sidecar
+from ccmagic.core.turns import ToolCall, TurnRecord
+from ccmagic.sidecar.file import Sidecar
+from ccmagic.sidecar.redaction import Findings, Redactor, redact_record
 from ccmagic.testing import Reply
-from ccmagic.turns import ToolCall, TurnRecord
 
 KB100 = 100_000
 
@@ -128,7 +128,7 @@ def merging(reps: int) -> None:
     for _ in range(reps):
         target = folder / "merged.claude.json"
         target.write_bytes(paths["ours"].read_bytes())
-        from ccmagic.merge import merge
+        from ccmagic.sidecar.merge import merge
 
         started = time.perf_counter()
         merge(paths["base"], target, paths["theirs"])
@@ -155,7 +155,7 @@ def merging(reps: int) -> None:
 
 def bytes_per_turn() -> None:
     import ccmagic
-    from ccmagic.options import SessionOptions
+    from ccmagic.core.options import SessionOptions
 
     with offline_claude() as api:
         folder = Path(tempfile.mkdtemp(prefix="ccmagic-bench-"))

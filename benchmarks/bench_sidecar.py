@@ -26,8 +26,8 @@ from _common import median_ms, offline_claude
 from claude_agent_sdk import ClaudeAgentOptions, ClaudeSDKClient
 from nbclient import NotebookClient
 
-from ccmagic.sidecar import Sidecar, SidecarStore
-from ccmagic.turns import ToolCall, TurnRecord
+from ccmagic.core.turns import ToolCall, TurnRecord
+from ccmagic.sidecar.file import Sidecar, SidecarStore
 
 
 def turn_event(n: int) -> dict:
@@ -71,7 +71,7 @@ FRESH_PROCESS = """
 import asyncio, sys, time
 started = time.perf_counter()
 from claude_agent_sdk import ClaudeAgentOptions, ClaudeSDKClient
-from ccmagic.sidecar import Sidecar, SidecarStore
+from ccmagic.sidecar.file import Sidecar, SidecarStore
 from pathlib import Path
 
 async def turn():

@@ -20,7 +20,7 @@ from typing import Any
 from _common import ScratchNotebook, median_ms, offline_claude
 from claude_agent_sdk import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
 
-from ccmagic.loop import LoopThread
+from ccmagic.session.loop import LoopThread
 
 LOAD_EXT = """
 import time

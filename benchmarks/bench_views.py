@@ -14,9 +14,10 @@ from pathlib import Path
 from _common import median_ms
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import ccmagic
-from ccmagic.views import HistoryView
 from tests.test_views import write_sidecar
+
+import ccmagic
+from ccmagic.views.tables import HistoryView
 
 
 def main() -> None:

@@ -25,23 +25,23 @@ __all__ = [
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
-    from ccmagic.batches import batch
-    from ccmagic.frames import history, sessions
-    from ccmagic.live import set_max_live_sessions
-    from ccmagic.options import SessionOptions
-    from ccmagic.session import BlockingSession, Session, resume
-    from ccmagic.turns import TurnRecord
+    from ccmagic.core.options import SessionOptions
+    from ccmagic.core.turns import TurnRecord
+    from ccmagic.session.batch import batch
+    from ccmagic.session.live import set_max_live_sessions
+    from ccmagic.session.session import BlockingSession, Session, resume
+    from ccmagic.views.frames import history, sessions
 
 _LAZY = {
-    "Session": "ccmagic.session",
-    "BlockingSession": "ccmagic.session",
-    "SessionOptions": "ccmagic.options",
-    "TurnRecord": "ccmagic.turns",
-    "resume": "ccmagic.session",
-    "batch": "ccmagic.batches",
-    "set_max_live_sessions": "ccmagic.live",
-    "history": "ccmagic.frames",
-    "sessions": "ccmagic.frames",
+    "Session": "ccmagic.session.session",
+    "BlockingSession": "ccmagic.session.session",
+    "SessionOptions": "ccmagic.core.options",
+    "TurnRecord": "ccmagic.core.turns",
+    "resume": "ccmagic.session.session",
+    "batch": "ccmagic.session.batch",
+    "set_max_live_sessions": "ccmagic.session.live",
+    "history": "ccmagic.views.frames",
+    "sessions": "ccmagic.views.frames",
 }
 
 
@@ -55,6 +55,6 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(ipython: InteractiveShell) -> None:
     """``%load_ext ccmagic``: register the ``%%claude`` magics."""
-    from ccmagic.magics import ClaudeMagics
+    from ccmagic.ipython.magics import ClaudeMagics
 
     ipython.register_magics(ClaudeMagics)

@@ -9,6 +9,6 @@ with FakeAnthropicAPI() as api:            # the offline demo model answers by d
 
 from __future__ import annotations
 
-from ccmagic.fake_api import FakeAnthropicAPI, RecordedRequest, Reply, Responder, http_error
+from ccmagic.demo.fake_api import FakeAnthropicAPI, RecordedRequest, Reply, Responder, http_error
 
 __all__ = ["FakeAnthropicAPI", "RecordedRequest", "Reply", "Responder", "http_error"]

@@ -1,0 +1,1 @@
+"""The ccmagic console command and git's merge driver."""

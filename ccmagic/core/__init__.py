@@ -1,0 +1,1 @@
+"""Conversations as data: turns, their cost, events, options. No SDK, IPython or pandas."""

@@ -1,0 +1,1 @@
+"""The %%claude magics and what they show in a cell."""

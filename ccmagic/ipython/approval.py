@@ -1,0 +1,66 @@
+"""Asking the person at the notebook whether Claude may run a tool, and waiting for the answer.
+
+The question goes through Jupyter's stdin channel (``input``), the protocol's own way for a
+running cell to ask its user: JupyterLab, Notebook and VS Code show a text box in the cell,
+terminal IPython a prompt. A frontend that cannot answer (nbclient, papermill, nbval: no
+``allow_stdin``) is known before anything is shown, so a headless run never waits.
+Kernel -> Interrupt while asked raises KeyboardInterrupt here, which the session turns into
+"deny and stop the turn".
+
+Not buttons: a busy cell sees a widget's click only if something pumps the kernel's shell
+messages meanwhile; jupyter-ui-poll does that through ``Kernel.do_one_iteration``, which
+ipykernel 7.4 no longer has, so the click would never arrive and the turn would wait forever.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from ccmagic.sdk.permissions import ApprovalRequest, Decision
+
+PROMPT = "Allow it? y = once · a = for this session · n = deny: "
+ANSWERS: dict[str, Decision] = {
+    "y": "once", "yes": "once", "once": "once",
+    "a": "session", "always": "session", "session": "session",
+    "n": "deny", "no": "deny", "deny": "deny", "": "deny",
+}  # fmt: skip
+
+
+def can_ask(shell: Any) -> bool:
+    """Whether a person can answer: the kernel's frontend allows stdin, or a terminal is there."""
+    kernel = getattr(shell, "kernel", None)
+    if kernel is not None:
+        return bool(getattr(kernel, "_allow_stdin", True))  # set per execute_request
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def question(request: ApprovalRequest) -> dict[str, str]:
+    """What Claude wants to run, as a display bundle (Markdown, and plain for terminals);
+    secrets in it are redacted, as the notebook saves it."""
+    from ccmagic.sidecar.redaction import SETTINGS, Findings
+
+    found = Findings()
+    line = SETTINGS.redactor.text(request.call.line, "approval", found)
+    detail = SETTINGS.redactor.text(request.detail, "approval", found)
+    fence = "~~~~" if "```" in detail else "```"
+    return {
+        "text/markdown": f"**Claude wants to use** `` {line} ``\n\n{fence}\n{detail}\n{fence}",
+        "text/plain": f"Claude wants to use {line}:\n{detail}",
+    }
+
+
+def ask_person(request: ApprovalRequest) -> Decision | None:
+    """Show the request and wait for an answer; ``None`` when nobody can answer after all."""
+    from IPython.core.error import StdinNotImplementedError
+    from IPython.display import display
+
+    display(question(request), raw=True)
+    while True:
+        try:
+            answer = input(PROMPT)
+        except (StdinNotImplementedError, EOFError):
+            return None
+        decision = ANSWERS.get(answer.strip().lower())
+        if decision is not None:
+            return decision

@@ -1,0 +1,348 @@
+"""The ``notebook`` tools: Claude looks at the live kernel and hands code back as cells.
+
+An in-process MCP server (``mcp__notebook__<tool>``) served from the kernel:
+
+    variables            the user's variables, one line each
+    inspect(name)        one object described (DataFrames: shape, dtypes, nulls, a sample...)
+    cells(count)         the last cells run: source, result, error and traceback
+    run(code)            run code in the user's namespace (approved like Bash)
+    new_cell(code)       a new cell below the current one, not run
+
+Every tool body runs on the kernel's main thread (through the session's
+:class:`~ccmagic.session.mainthread.MainThread`): the namespace is the user's, objects are
+read as they are now, and Kernel -> Interrupt stops a long ``run``. Results are bounded (see
+:mod:`ccmagic.ipython.inspection`). The SDK is imported only when a server is built.
+"""
+
+from __future__ import annotations
+
+import ast
+import traceback
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ccmagic.ipython.inspection import (
+    LIMIT,
+    InspectionError,
+    clip,
+    describe,
+    resolve,
+    short_repr,
+    variables_table,
+)
+from ccmagic.session.mainthread import Interrupted, MainThread, NobodyWaiting
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
+
+SERVER = "notebook"
+PREFIX = f"mcp__{SERVER}__"
+TOOLS = ("variables", "inspect", "cells", "run", "new_cell")
+ALIASES = {name: PREFIX + name for name in TOOLS}  # "--allow run" means mcp__notebook__run
+READ_ONLY = tuple(PREFIX + name for name in ("variables", "inspect", "cells", "new_cell"))
+
+
+@dataclass
+class CellRun:
+    """One cell the kernel ran, as ``cells`` reports it."""
+
+    count: int | None
+    source: str
+    result: str = ""
+    error: str = ""
+
+
+class CellLog:
+    """The last cells this kernel ran, with their results and errors (from ``%load_ext`` on;
+    earlier ones are read from IPython's ``In`` and ``Out``)."""
+
+    def __init__(self, size: int = 50) -> None:
+        self.runs: deque[CellRun] = deque(maxlen=size)
+
+    def record(self, result: ExecutionResult) -> None:
+        """IPython's ``post_run_cell`` hook."""
+        info = result.info
+        source = getattr(info, "raw_cell", "") or ""
+        if not source.strip() or getattr(info, "silent", False):
+            return
+        run = CellRun(result.execution_count, source)
+        if result.result is not None:
+            run.result = short_repr(result.result, 300)
+        error = result.error_before_exec or result.error_in_exec
+        if error is not None:
+            run.error = _error_text(error)
+        self.runs.append(run)
+
+    def recent(self, count: int, shell: InteractiveShell) -> str:
+        """The last ``count`` cells before the running one, newest given the most room."""
+        logged = {run.count: run for run in self.runs if run.count is not None}
+        history = shell.history_manager.input_hist_raw if shell.history_manager else []
+        outputs = shell.user_ns.get("Out") or {}
+        for number, source in enumerate(history):  # cells from before %load_ext
+            if number and number not in logged and str(source).strip():
+                result = outputs.get(number)
+                logged[number] = CellRun(
+                    number, str(source), short_repr(result, 300) if result is not None else ""
+                )
+        running = shell.execution_count  # the %%claude cell asking: not one of them
+        numbers = sorted(n for n in logged if n is not None and n < running)
+        chosen = [logged[n] for n in numbers if not _asks_claude(logged[n].source)][-count:]
+        if not chosen:
+            return "No cells have run yet in this kernel (besides this one)."
+        blocks: list[str] = []
+        budget = LIMIT - 200
+        for run in reversed(chosen):  # the newest first gets the room
+            block = _cell_text(run)
+            if len(block) > budget:
+                block = clip(block, max(budget, 200))
+            budget -= len(block)
+            blocks.append(block)
+            if budget <= 200:
+                break
+        skipped = len(chosen) - len(blocks)
+        head = f"The last {len(blocks)} cells, oldest first"
+        head += f" ({skipped} older ones left out for length):" if skipped else ":"
+        return clip("\n\n".join([head, *reversed(blocks)]))
+
+
+def _asks_claude(source: str) -> bool:
+    return source.lstrip().startswith("%%claude")
+
+
+def _cell_text(run: CellRun) -> str:
+    lines = [f"[{run.count}]", clip(run.source.rstrip(), 1200)]
+    if run.result:
+        lines.append(f"→ result: {run.result}")
+    if run.error:
+        lines.append(run.error)
+    return "\n".join(lines)
+
+
+def _error_text(error: BaseException, frames: int = 3) -> str:
+    """The error's type and message, and its last frames."""
+    message = " ".join(str(error).split())
+    lines = [f"✖ {type(error).__name__}: {message[:500]}"]
+    stack = [f for f in traceback.extract_tb(error.__traceback__) if "/IPython/" not in f.filename]
+    stack = stack[-frames:]
+    for frame in stack:
+        cell = "ipykernel" in frame.filename or frame.filename.startswith("<")
+        where = "this cell" if cell else frame.filename
+        lines.append(f"  at {where}:{frame.lineno} in {frame.name}: {(frame.line or '').strip()}")
+    return "\n".join(lines)
+
+
+class KernelTools:
+    """The ``notebook`` tools of one kernel; :meth:`server` builds one session's server."""
+
+    name = SERVER
+    read_only = READ_ONLY
+
+    def __init__(
+        self,
+        shell: InteractiveShell,
+        log: CellLog,
+        notebook: Callable[[], Path],
+        sample_rows: Callable[[], int],
+    ) -> None:
+        self.shell = shell
+        self.log = log
+        self.notebook = notebook
+        self.sample_rows = sample_rows
+        self._new_cells: list[str] = []
+
+    @property
+    def _namespace(self) -> dict[str, Any]:
+        return self.shell.user_ns
+
+    @property
+    def _hidden(self) -> set[str]:
+        return set(getattr(self.shell, "user_ns_hidden", {}))
+
+    # -- what Claude is told -------------------------------------------------------------------
+    def instructions(self) -> str:
+        """Appended to Claude Code's system prompt."""
+        return (
+            f"You are working inside a live Jupyter (IPython) kernel for the notebook "
+            f"{self.notebook().name}. The `notebook` tools see that kernel: `variables` lists "
+            "the user's variables, `inspect` describes one (for a DataFrame: shape, dtypes, "
+            "nulls, summary statistics, a few rows), `cells` shows the recent cells with their "
+            "results and errors, `run` executes Python in the user's namespace (the user "
+            "approves it), and `new_cell` puts code into a new cell below for the user to run. "
+            "Look at the user's objects with these tools rather than guessing or reading files, "
+            "and hand code back with `new_cell` rather than editing the notebook file."
+        )
+
+    def refusal(self, tool: str, tool_input: dict[str, Any]) -> str | None:
+        """Why a tool call must not run, if it must not: Claude Code's ``NotebookEdit`` on the
+        notebook this kernel serves would rewrite it under the open frontend."""
+        if tool != "NotebookEdit":
+            return None
+        target = str(tool_input.get("notebook_path") or "")
+        if target and Path(target).expanduser().resolve() == self.notebook().resolve():
+            return (
+                f"{Path(target).name} is open in the frontend this kernel serves: editing the "
+                "file would be overwritten by the next save. Use the new_cell tool to hand code "
+                "to the user instead."
+            )
+        return None
+
+    def begin_turn(self) -> None:
+        """A new turn: its new_cell calls make one new cell of their own."""
+        self._new_cells = []
+
+    # -- the tools, on the main thread -----------------------------------------------------------
+    def variables(self) -> str:
+        return variables_table(self._namespace, self._hidden)
+
+    def inspect(self, name: str) -> str:
+        value = resolve(name, self._namespace, self._hidden)
+        return describe(name, value, self.sample_rows())
+
+    def cells(self, count: int) -> str:
+        return self.log.recent(max(1, min(count, 50)), self.shell)
+
+    def new_cell(self, code: str) -> str:
+        self._new_cells.append(code.rstrip())
+        self.shell.set_next_input("\n\n".join(self._new_cells), replace=False)
+        return (
+            "in a new cell below, not run\n"
+            "The user runs it. (A frontend that cannot create cells, such as a headless run, "
+            "shows the code in the answer instead.)"
+        )
+
+    def run(self, code: str) -> str:
+        """Run ``code`` as a cell would (magics too) in the user's namespace: its printed output,
+        the value of a last expression, or the error; figures it made are shown in the cell."""
+        from IPython.display import display
+        from IPython.utils.capture import capture_output
+
+        try:
+            tree = ast.parse(self.shell.transform_cell(code))
+        except SyntaxError as exc:
+            return f"✖ SyntaxError: {exc.msg} (line {exc.lineno}). Nothing ran."
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        figures_before = _open_figures()
+        value: Any = None
+        error = ""
+        with capture_output(display=True) as captured:
+            try:
+                exec(compile(tree, "<claude run>", "exec"), self._namespace)
+                if last is not None:
+                    expression = ast.Expression(last.value)
+                    value = eval(compile(expression, "<claude run>", "eval"), self._namespace)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - the code's own error, for Claude
+                error = _error_text(exc, frames=5)
+            _show_new_figures(figures_before)
+        shown = [o for o in captured.outputs if o.data]
+        for output in shown:  # figures and rich output go to the cell, where the person is
+            display(output.data, raw=True, metadata=output.metadata)
+        images = sum(1 for o in shown if any(k.startswith("image/") for k in o.data))
+        parts = []
+        if captured.stdout:
+            parts.append("stdout:\n" + clip(captured.stdout, LIMIT // 2))
+        if captured.stderr:
+            parts.append("stderr:\n" + clip(captured.stderr, LIMIT // 4))
+        if value is not None:
+            parts.append("value: " + short_repr(value, 1500))
+        if error:
+            parts.append(error)
+        if images:
+            parts.append(f"{images} figure{'s' if images != 1 else ''} shown in the cell")
+        return clip("\n".join(parts) or "(ran; no output and no value)")
+
+    # -- the MCP server ------------------------------------------------------------------------
+    def server(self, main_thread: MainThread) -> dict[str, Any]:
+        """An SDK MCP server whose tools run on ``main_thread``; always loaded, so a real
+        model sees the tools in its first request instead of searching for them."""
+        from claude_agent_sdk import ToolAnnotations, create_sdk_mcp_server, tool
+
+        async def on_main_thread(work: Callable[[], str], aside: bool = False) -> dict[str, Any]:
+            try:
+                text = await main_thread.run(work, aside=aside)
+            except InspectionError as problem:
+                return _result(str(problem), error=True)
+            except Interrupted:
+                return _result("Interrupted by the user (Kernel → Interrupt).", error=True)
+            except NobodyWaiting:
+                return _result("The kernel is not waiting for this turn.", error=True)
+            except Exception as exc:  # noqa: BLE001 - a tool's failure is Claude's to read
+                return _result(f"{type(exc).__name__}: {short_repr(str(exc), 500)}", error=True)
+            return _result(text)
+
+        read_only = ToolAnnotations(readOnlyHint=True)
+
+        @tool("variables", "List the user's variables in the live kernel.", {}, read_only)
+        async def variables(args: dict[str, Any]) -> dict[str, Any]:
+            return await on_main_thread(self.variables)
+
+        @tool(
+            "inspect",
+            "Describe one object of the kernel: a variable name, optionally with .attribute or "
+            '["key"] steps (df.price, results["fit"]); nothing is evaluated.',
+            {"name": str},
+            read_only,
+        )
+        async def inspect(args: dict[str, Any]) -> dict[str, Any]:
+            return await on_main_thread(lambda: self.inspect(args["name"]))
+
+        @tool(
+            "cells",
+            "The last cells run in this kernel: source, result, and any error with traceback.",
+            {"type": "object", "properties": {"count": {"type": "integer", "minimum": 1}}},
+            read_only,
+        )
+        async def cells(args: dict[str, Any]) -> dict[str, Any]:
+            return await on_main_thread(lambda: self.cells(int(args.get("count") or 10)))
+
+        @tool(
+            "run",
+            "Run Python code in the user's kernel namespace, as a cell would; returns printed "
+            "output, the last expression's value or the error. The user approves each run.",
+            {"code": str},
+        )
+        async def run(args: dict[str, Any]) -> dict[str, Any]:
+            return await on_main_thread(lambda: self.run(args["code"]), aside=True)
+
+        @tool(
+            "new_cell",
+            "Put code into a new notebook cell below the current one, for the user to run "
+            "(it is not run).",
+            {"code": str},
+        )
+        async def new_cell(args: dict[str, Any]) -> dict[str, Any]:
+            return await on_main_thread(lambda: self.new_cell(args["code"]))
+
+        config = create_sdk_mcp_server(SERVER, tools=[variables, inspect, cells, run, new_cell])
+        return dict(config) | {"alwaysLoad": True}
+
+
+def _result(text: str, error: bool = False) -> dict[str, Any]:
+    return {"content": [{"type": "text", "text": text}], "is_error": error}
+
+
+def _open_figures() -> set[int]:
+    import sys
+
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    return set(pyplot.get_fignums()) if pyplot is not None else set()
+
+
+def _show_new_figures(before: set[int]) -> None:
+    """Display the figures the code made (as the inline backend would at the cell's end) and
+    close them, so they are shown once, here, in order."""
+    import sys
+
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None:
+        return
+    from IPython.display import display
+
+    for number in sorted(set(pyplot.get_fignums()) - before):
+        figure = pyplot.figure(number)
+        display(figure)
+        pyplot.close(figure)

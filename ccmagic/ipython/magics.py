@@ -1,0 +1,414 @@
+"""``%%claude`` and ``%claude``: a thin layer of IPython magics over
+:mod:`ccmagic.session.session`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from traitlets import Bool, Enum, Float, Integer, List, TraitError, Unicode, validate
+
+from ccmagic.core.options import PERMISSION_MODES, SessionOptions, split_tools
+from ccmagic.ipython.arguments import CommandParser, HelpWanted, arg
+from ccmagic.ipython.kernel_tools import CellLog
+
+CELL_ARGS = [
+    arg("--session", "-s", metavar="NAME", help="Name of the conversation (default: 'default')."),
+    arg("--model", "-m", help="Claude model for this session."),
+    arg("--system", metavar="PROMPT", help="Instructions appended to Claude Code's system prompt."),
+    arg("--max-turns", type=int, metavar="N", help="Most agent turns for this cell."),
+    arg("--max-budget-usd", type=float, metavar="X", help="Spending cap for the session, in USD."),
+    arg("--cwd", metavar="DIR", help="Working directory of Claude's tools."),
+    arg("--add-dir", action="append", metavar="DIR",
+        help="Another folder Claude may read without asking (repeat for several)."),
+    arg("--allow", action="append", metavar="TOOLS",
+        help="Tools allowed without asking (A,B or repeat)."),
+    arg("--disallow", action="append", metavar="TOOLS",
+        help="Tools never allowed (A,B or repeat)."),
+    arg("--permission-mode", choices=PERMISSION_MODES, metavar="MODE",
+        help=f"Claude Code permission mode: {', '.join(PERMISSION_MODES)}."),
+    arg("--with", dest="attach", action="append", metavar="NAMES",
+        help="Kernel objects to describe in the prompt up front (df,model or repeat)."),
+    arg("--fresh", action="store_true",
+        help="Ask Claude even when a recorded answer matches (on a branch from that point)."),
+    arg("--no-kernel", action="store_true",
+        help="No notebook tools this cell (Claude does not see the kernel)."),
+    arg("--thinking", action="store_true", help="Show the model's thinking."),
+    arg("--tag", action="append", metavar="TAG", help="Tag the session (repeat for several)."),
+]  # fmt: skip
+
+
+CELL_PARSER = CommandParser(
+    "%%claude",
+    "Ask Claude: the lines below %%claude are the prompt. Each --session is one\n"
+    "conversation that lives on across cells, kernel restarts and machines; its turns\n"
+    "are kept in <notebook>.claude.json beside the notebook.",
+    CELL_ARGS,
+    epilog="Defaults: %config ClaudeMagics (e.g. %config ClaudeMagics.model = '...').",
+)
+
+
+def help_text() -> str:
+    """What ``%%claude?`` shows: the cell magic's options, then every subcommand."""
+    from ccmagic.ipython.commands import subcommands_help
+
+    return f"{CELL_PARSER.format_help()}\n{subcommands_help()}\n"
+
+
+@magics_class
+class ClaudeMagics(Magics):
+    """Talk to Claude from notebook cells; defaults below are set with ``%config ClaudeMagics``."""
+
+    default_session = Unicode("default", help="Session used when a cell names none.").tag(
+        config=True
+    )
+    model = Unicode(None, allow_none=True, help="Claude model (e.g. claude-sonnet-4-5).").tag(
+        config=True
+    )
+    system_prompt = Unicode(
+        None, allow_none=True, help="Instructions appended to Claude Code's system prompt."
+    ).tag(config=True)
+    max_turns = Integer(None, allow_none=True, help="Most agent turns per cell.").tag(config=True)
+    max_budget_usd = Float(None, allow_none=True, help="Spending cap per session in USD.").tag(
+        config=True
+    )
+    cwd = Unicode(None, allow_none=True, help="Working directory of Claude's tools.").tag(
+        config=True
+    )
+    add_dirs = List(
+        Unicode(),
+        help="Folders besides the working directory whose files Claude may read without asking "
+        "(reads elsewhere are asked about, like Bash, or denied in a headless run).",
+    ).tag(config=True)
+    allowed_tools = List(Unicode(), help="Tools Claude may use without asking.").tag(config=True)
+    disallowed_tools = List(Unicode(), help="Tools Claude may never use.").tag(config=True)
+    permission_mode = Enum(
+        PERMISSION_MODES, None, allow_none=True, help="Claude Code permission mode."
+    ).tag(config=True)
+    cli_path = Unicode(
+        None, allow_none=True, help="Claude Code CLI to run (default: the one in the SDK wheel)."
+    ).tag(config=True)
+    stream = Bool(
+        True, help="Update the answer while it is written; False shows it once, at the end."
+    ).tag(config=True)
+    update_interval = Float(0.1, help="Seconds between updates of a streaming answer.").tag(
+        config=True
+    )
+    show_thinking = Bool(False, help="Show the model's thinking above its answer.").tag(config=True)
+    show_total = Bool(
+        True, help="End each answer's footer with what its session has cost so far."
+    ).tag(config=True)
+    approvals = Enum(
+        ("auto", "ask", "deny"),
+        "auto",
+        help="Tools that need approval: 'ask' the person (a prompt in the cell), 'deny' at "
+        "once, or 'auto' (ask when someone can answer: a frontend that takes input, such as "
+        "JupyterLab, Notebook or VS Code, or a terminal; deny in nbclient, papermill, nbval).",
+    ).tag(config=True)
+    preload = Bool(
+        True,
+        help="Once the cell that ran %load_ext has finished and the kernel is idle, import the "
+        "Claude Agent SDK on a background thread, so the first %%claude cell does not wait for "
+        "it (about 3 s when Jupyter's own packages are installed). Set it in that same cell to "
+        "turn it off.",
+    ).tag(config=True)
+    kernel_tools = Bool(
+        True,
+        help="Let Claude see the live kernel through the notebook tools (variables, inspect, "
+        "cells, new_cell; run needs approval). --no-kernel turns them off for one cell.",
+    ).tag(config=True)
+    sample_rows = Integer(
+        5,
+        min=0,
+        help="Rows of a DataFrame that inspect shows Claude; 0 shows the schema and summary "
+        "statistics only (for sensitive data).",
+    ).tag(config=True)
+    replay = Enum(
+        ("auto", "off", "only"),
+        "auto",
+        help="Re-run cells: 'auto' shows the recorded answer of a cell that matches the "
+        "session's next recorded turn and branches the conversation where a cell was edited; "
+        "'off' always asks and appends; 'only' never asks (a cell with no recorded answer "
+        "fails: CI, nbval and papermill runs without a key).",
+    ).tag(config=True)
+    transcripts = Enum(
+        ("redacted", "full", "none"),
+        "redacted",
+        help="What the sidecar keeps of Claude Code's transcript (a resume on another machine "
+        "reads it): 'redacted' (secrets replaced), 'full' (as Claude saw it), or 'none' (the "
+        "notebook still replays and lists its turns, but only this machine can resume).",
+    ).tag(config=True)
+    redact = List(
+        Unicode(),
+        help="More patterns (regular expressions) to keep out of the sidecar and the saved "
+        "answers, besides the key formats and credentials ccmagic always redacts.",
+    ).tag(config=True)
+    max_live_sessions = Integer(
+        4,
+        min=1,
+        help="Most Claude Code processes this kernel keeps running (each takes about 180 MB); "
+        "one more closes the least recently used idle session, which resumes by itself on its "
+        "next use. It bounds ccmagic.batch workers too.",
+    ).tag(config=True)
+    notebook_path = Unicode(
+        None,
+        allow_none=True,
+        help="The notebook file, when the frontend does not say (its sidecar sits beside it).",
+    ).tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell, **kwargs)
+        self._registry: Any = None
+        self._cell_id: str | None = None
+        self._cell_source = ""
+        self.cell_log = CellLog()
+        self._limit_live({"new": self.max_live_sessions})
+        self.observe(self._limit_live, names="max_live_sessions")
+        self._configure_redaction(None)  # as set in a config file, before any change
+        self.observe(self._configure_redaction, names=["transcripts", "redact"])
+        if shell is not None:
+            shell.events.register("pre_run_cell", self._remember_cell)
+            shell.events.register("post_run_cell", self._preload_once)
+            shell.events.register("post_run_cell", self.cell_log.record)
+
+    @validate("redact")
+    def _patterns(self, proposal: Any) -> list[str]:
+        """A pattern that is no regular expression is refused where it is set."""
+        import re
+
+        for pattern in proposal["value"]:
+            try:
+                re.compile(pattern)
+            except re.error as problem:
+                raise TraitError(
+                    f"redact: {pattern!r} is no regular expression: {problem}"
+                ) from None
+        return list(proposal["value"])
+
+    def _configure_redaction(self, change: Any) -> None:
+        from ccmagic.sidecar.redaction import configure
+
+        configure(self.redact, self.transcripts)
+
+    def _limit_live(self, change: Any) -> None:
+        from ccmagic.session.live import set_max_live_sessions
+
+        set_max_live_sessions(change["new"])
+
+    def _preload_once(self, result: Any) -> None:
+        """After the %load_ext cell: import the SDK while the kernel is idle (``preload``)."""
+        from ccmagic.ipython.preload import IdlePreload
+
+        if self.shell is None:
+            return
+        self.shell.events.unregister("post_run_cell", self._preload_once)
+        if self.preload and "claude_agent_sdk" not in sys.modules:
+            IdlePreload(self.shell).idle()
+
+    def _remember_cell(self, info: Any) -> None:
+        """Keep the id of the cell about to run (JupyterLab and VS Code send one) and its
+        source (to find it in the saved notebook when they do not)."""
+        self._cell_id = getattr(info, "cell_id", None)
+        self._cell_source = getattr(info, "raw_cell", "") or ""
+
+    @property
+    def has_registry(self) -> bool:
+        return self._registry is not None
+
+    @property
+    def registry(self) -> Any:
+        """The kernel's sessions, created on first use (keeps ``%load_ext`` light)."""
+        if self._registry is None:
+            from ccmagic.ipython.registry import SessionRegistry
+
+            self._registry = SessionRegistry(lambda: self.notebook, self._kernel_tools())
+        return self._registry
+
+    def _kernel_tools(self) -> Any:
+        from ccmagic.ipython.kernel_tools import KernelTools
+
+        if self.shell is None:
+            return None
+        return KernelTools(
+            self.shell, self.cell_log, lambda: self.notebook.path, lambda: self.sample_rows
+        )
+
+    @property
+    def notebook(self) -> Any:
+        """Where this kernel's notebook is, by the documented order of places to look."""
+        from ccmagic.notebook.location import locate_notebook
+
+        return locate_notebook(self.shell.user_ns if self.shell else {}, self.notebook_path)
+
+    @no_var_expand
+    @line_cell_magic
+    def claude(self, line: str, cell: str | None = None) -> None:
+        __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
+        from ccmagic.ipython.commands import dispatch
+
+        if cell is None:
+            dispatch(self, line)
+            return
+        try:
+            args = CELL_PARSER.parse(line)
+        except HelpWanted:
+            print(help_text())
+            return
+        if not cell.strip():
+            raise UsageError("The cell has no prompt: write it below the %%claude line.")
+        self._ask(args, cell.strip())
+
+    claude.__doc__ = help_text()
+
+    # -- cells -------------------------------------------------------------------------------
+    def default_options(self) -> SessionOptions:
+        """The session options a cell with no options gets (the %config defaults)."""
+        return self._options(CELL_PARSER.parse(""))
+
+    def _options(self, args: Any) -> SessionOptions:
+        max_turns = args.max_turns if args.max_turns is not None else self.max_turns
+        budget = args.max_budget_usd if args.max_budget_usd is not None else self.max_budget_usd
+        if max_turns is not None and max_turns < 1:
+            raise UsageError("--max-turns must be at least 1.")
+        if budget is not None and budget <= 0:
+            raise UsageError("--max-budget-usd must be more than 0.")
+        return SessionOptions(
+            model=args.model or self.model,
+            system=args.system or self.system_prompt,
+            max_turns=max_turns,
+            max_budget_usd=budget,
+            cwd=args.cwd or self.cwd,
+            add_dirs=tuple(args.add_dir or self.add_dirs),
+            allowed_tools=split_tools(args.allow or self.allowed_tools),
+            disallowed_tools=split_tools(args.disallow or self.disallowed_tools),
+            permission_mode=args.permission_mode or self.permission_mode,
+            cli_path=self.cli_path,
+            kernel_tools=self.kernel_tools and not args.no_kernel and self.shell is not None,
+        )
+
+    def _ask(self, args: Any, prompt: str) -> None:
+        __tracebackhide__ = True
+        from ccmagic.notebook.location import output_metadata
+        from ccmagic.notebook.replay import Branch, Cell, Refuse, Replay
+        from ccmagic.sdk.failures import failure_of
+
+        name = args.session or self.default_session
+        tags = split_tools(args.tag)
+        options = self._options(args)
+        attached = split_tools(args.attach)
+        cell = Cell(prompt, options.answer_changing(), list(attached), self._cell_id, args.fresh,
+                    self._cell_source)  # fmt: skip
+        step = self.registry.plan(name, cell, self.replay)
+        notes = self.registry.take_notes()
+        if isinstance(step, Replay):
+            self._replay(name, step.index, args.thinking, notes)
+            return
+        if isinstance(step, Refuse):
+            self._refuse(name, prompt, step.reason)
+        attachments = self._attachments(attached)
+        branch_at = step.index if isinstance(step, Branch) else None
+        session, notices = self.registry.get(name, options, tags, branch_at=branch_at)
+        notices = notes + notices
+        notices += [f"📎 {name}: {text.splitlines()[0]}" for name, text in attachments.items()]
+        if options.permission_mode == "bypassPermissions":
+            notices.append("⚠ bypassPermissions: Claude may use every tool without asking.")
+        view = self._view(name, session.session_id, notices, args.thinking)
+        record = session.query(
+            prompt,
+            view.handle,
+            cell_id=self._cell_id,
+            approve=self._approver(),
+            attachments=attachments,
+        )
+        self.registry.asked(name, record)
+        so_far = session.cost
+        warnings = self.registry.refresh()
+        if record.redacted:
+            from ccmagic.sidecar.redaction import notice
+
+            warnings.append(notice(record.redacted))
+        view.finish(
+            record,
+            so_far if self.show_total else None,
+            warnings,
+            output_metadata(record, so_far, session.session.fork_from),
+        )
+        if session.last_interrupted:
+            raise KeyboardInterrupt("Claude's answer was interrupted; the partial answer is kept.")
+        failure = failure_of(record, self.cli_path)
+        if failure is not None:
+            raise failure
+
+    def _replay(self, name: str, index: int, thinking: bool, notes: list[str]) -> None:
+        """Show the recorded turn ``index`` of ``name``'s line again: nothing is asked."""
+        from ccmagic.core.turns import CostSoFar
+        from ccmagic.notebook.location import output_metadata
+
+        line = self.registry.cursor(name).line
+        record = line[index]
+        so_far = CostSoFar.of(line[: index + 1])
+        parent = line[index - 1].session_id if index else None
+        metadata = output_metadata(record, so_far, parent if parent != record.session_id else None)
+        view = self._view(name, record.session_id, notes, thinking)
+        view.replay(record, so_far if self.show_total else None, metadata | {"replayed": True})
+
+    def _refuse(self, name: str, prompt: str, reason: str) -> None:
+        from ccmagic.errors import NotRecorded
+
+        first = prompt.splitlines()[0]
+        cell = f"cell {self._cell_id}" if self._cell_id else f"cell [{self._count()}]"
+        raise NotRecorded(
+            f'{cell} ("{first[:60]}") of session {name}: {reason}, and replay is "only", '
+            "so Claude is not asked.",
+            "Run it once with %config ClaudeMagics.replay = 'auto' (with a key, or %claude demo) "
+            "to record it, or restore the sidecar that recorded it.",
+        )
+
+    def _count(self) -> int:
+        return int(getattr(self.shell, "execution_count", 0) or 0)
+
+    def _attachments(self, names: tuple[str, ...]) -> dict[str, str]:
+        """``--with``: each named kernel object described, before anything is sent."""
+        from ccmagic.ipython.inspection import InspectionError, describe, resolve
+
+        namespace = self.shell.user_ns if self.shell is not None else {}
+        hidden = set(getattr(self.shell, "user_ns_hidden", {}))
+        described = {}
+        for name in names:
+            try:
+                described[name] = describe(name, resolve(name, namespace, hidden), self.sample_rows)
+            except InspectionError as problem:
+                raise UsageError(f"--with {name}: {problem}") from None
+        return described
+
+    def _approver(self) -> Any:
+        """Ask the person when one can answer (see ``approvals``); ``None`` denies at once."""
+        from ccmagic.ipython.approval import ask_person, can_ask
+
+        if self.approvals == "ask" or (self.approvals == "auto" and can_ask(self.shell)):
+            return ask_person
+        return None
+
+    def _view(self, name: str, session_id: str, notices: list[str], thinking: bool) -> Any:
+        from ccmagic.ipython.render import NotebookTurnView, TerminalTurnView
+
+        show_thinking = thinking or self.show_thinking
+        if getattr(self.shell, "kernel", None) is None:
+            return TerminalTurnView(notices, show_thinking=show_thinking)
+        metadata = {"ccmagic": {"session": name, "session_id": session_id}}
+        return NotebookTurnView(
+            metadata,
+            notices,
+            stream=self.stream,
+            interval=self.update_interval,
+            show_thinking=show_thinking,
+        )
+
+    # -- what subcommands read -----------------------------------------------------------
+    def history_frame(self, session: str | None = None) -> Any:
+        """``ccmagic.history()`` of this kernel's notebook."""
+        import ccmagic
+
+        return ccmagic.history(session, notebook=self.notebook.path)

@@ -1,0 +1,359 @@
+"""The kernel's named conversations, and where each one continues from.
+
+A name the kernel has not used yet continues the conversation the notebook's sidecar records
+for it; failing that, the session id saved in the notebook's outputs (its transcript is copied
+into the sidecar from this machine's Claude Code); failing that, a new conversation, recorded
+in the sidecar before its first prompt is sent. Everything is written through the notebook's
+:class:`~ccmagic.sidecar.journal.Journal`; this is only the table of names of one kernel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ccmagic.core.options import SessionOptions
+from ccmagic.core.turns import TurnRecord
+from ccmagic.errors import SidecarError
+from ccmagic.notebook.follow import move_sidecar, renamed_to, sidecar_holding
+from ccmagic.notebook.location import NotebookLocation, SavedSession, saved_sessions
+from ccmagic.notebook.replay import Cell, Cursor, Replay, Step, decide, line_of, turns_shown_above
+from ccmagic.session.loop import shared_loop
+from ccmagic.session.session import BlockingSession, Toolbox
+from ccmagic.sidecar.file import sidecar_path
+from ccmagic.sidecar.journal import Journal
+
+
+class SessionRegistry:
+    """Finds, starts, continues, forks and binds the sessions of one notebook's kernel."""
+
+    def __init__(
+        self, locate: Callable[[], NotebookLocation], toolbox: Toolbox | None = None
+    ) -> None:
+        self.locate = locate
+        self.toolbox = toolbox  # the kernel's notebook tools, for sessions whose options ask
+        self.loop = shared_loop()
+        self._sessions: dict[str, BlockingSession] = {}
+        self._cursors: dict[str, Cursor] = {}  # where each name stands in its recorded line
+        self._fresh: set[str] = set()
+        self._followed: dict[Path, Path] = {}  # renamed notebooks: old path -> new one
+        self._adoption_checked: set[Path] = set()
+        self._notes: list[str] = []  # said once, at the top of the next cell
+        self.notebook = locate().path
+        self.journal = Journal.at(sidecar_path(self.notebook), self.notebook.name)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._sessions
+
+    def items(self) -> list[tuple[str, BlockingSession]]:
+        return list(self._sessions.items())
+
+    def refresh(self, before_prompt: bool = False) -> list[str]:
+        """Look again for the notebook and its sidecar (renamed, repaired); return warnings.
+        ``before_prompt`` also writes the transcript entries the store queued."""
+        location = self.locate()
+        self.notebook = self._followed.get(location.path, location.path)
+        if location.found_by != "fallback":
+            self.notebook = self._follow(self.notebook)
+            self._adopt_sidecar(self.notebook)
+        self.journal.relocate(sidecar_path(self.notebook), self.notebook.name)
+        if before_prompt:
+            self.journal.flush(transcripts_only=True)
+        return self.journal.take_warnings()
+
+    def take_notes(self) -> list[str]:
+        """What to tell the user once (a sidecar followed its renamed notebook, say)."""
+        notes, self._notes = self._notes, []
+        return notes
+
+    def _follow(self, notebook: Path) -> Path:
+        """The notebook this kernel writes for was renamed: its sidecar goes along."""
+        sidecar = sidecar_path(notebook)
+        if notebook.exists() or not sidecar.exists():
+            return notebook
+        renamed = renamed_to(notebook, set(self.journal.state().conversations))
+        if renamed is None:
+            return notebook
+        self._followed[notebook] = renamed
+        target = sidecar_path(renamed)
+        if target.exists():  # never merged into, never overwritten
+            self._notes.append(
+                f"{notebook.name} seems renamed to {renamed.name}, which has a sidecar of its "
+                f"own: this kernel's turns keep going to {sidecar.name}."
+            )
+            self._followed[notebook] = notebook
+            return notebook
+        self.journal.flush()
+        move_sidecar(sidecar, target)
+        self._notes.append(
+            f"{notebook.name} was renamed to {renamed.name}: its sidecar is now {target.name}."
+        )
+        return renamed
+
+    def _adopt_sidecar(self, notebook: Path) -> None:
+        """A notebook without a sidecar of its name takes the one that holds its sessions."""
+        if notebook in self._adoption_checked:
+            return
+        self._adoption_checked.add(notebook)
+        own = sidecar_path(notebook)
+        if own.exists() or not notebook.exists():
+            return
+        other = sidecar_holding(notebook, set(saved_sessions(notebook)[1]))
+        if other is None:
+            return
+        done = move_sidecar(other, own)
+        self._notes.append(
+            f"{notebook.name} had no sidecar: {done}, which holds the sessions its outputs name."
+        )
+
+    def flush(self) -> None:
+        self.journal.flush()
+
+    # -- re-running cells ---------------------------------------------------------------------
+    def cursor(self, name: str) -> Cursor:
+        """Where ``name`` stands in its recorded line (read once per kernel and name)."""
+        cursor = self._cursors.get(name)
+        if cursor is None:
+            plan = None if name in self._fresh else self.journal.continuation(name)
+            state = self.journal.state()
+            conversation = state.conversations.get(plan.session_id) if plan else None
+            line = line_of(state, conversation) if conversation else []
+            # turns a fork inherited from another name were shown under that name's cells
+            inherited = next((i for i, t in enumerate(line) if t.session == name), len(line))
+            cursor = Cursor(line, at=inherited)
+            self._cursors[name] = cursor
+        return cursor
+
+    def plan(self, name: str, cell: Cell, mode: str) -> Step:
+        """What a ``%%claude`` cell of session ``name`` does (:mod:`ccmagic.notebook.replay`)."""
+        self.refresh()
+        cursor = self.cursor(name)
+        step = decide(
+            cursor, cell, mode, lambda: turns_shown_above(self.notebook, cell, name, cursor.line)
+        )
+        if isinstance(step, Replay):
+            cursor.at, cursor.used = step.index + 1, True
+        return step
+
+    def asked(self, name: str, record: TurnRecord) -> None:
+        """A cell of ``name`` was asked live: its turn ends the line (unless it never reached
+        the model, so is no turn of it)."""
+        cursor = self.cursor(name)
+        if record.turn is not None:
+            cursor.line = [*cursor.line[: cursor.at], record]
+            cursor.at = len(cursor.line)
+        cursor.used = True
+
+    # -- finding sessions --------------------------------------------------------------------
+    def get(
+        self,
+        name: str,
+        options: SessionOptions,
+        tags: tuple[str, ...] = (),
+        branch_at: int | None = None,
+    ) -> tuple[BlockingSession, list[str]]:
+        """The session called ``name`` and what to tell the user about it; ``branch_at``: a
+        new conversation that keeps only the first ``branch_at`` turns of the line."""
+        notices = self.refresh(before_prompt=True)
+        if branch_at is not None:
+            self._branch(name, branch_at, options, notices)
+        session = self._sessions.get(name)
+        if session is None:
+            session = self._open(name, options, notices)
+        elif session.session.options != options:
+            session.session.options = options
+            session.session.toolbox = self.toolbox if options.kernel_tools else None
+            if session.session.connected:
+                session.close(notice=f"Options changed: resumed session {name} with the new ones.")
+        self.journal.record_tags(name, session.session_id, tags)
+        return session, notices
+
+    def _open(self, name: str, options: SessionOptions, notices: list[str]) -> BlockingSession:
+        fresh = name in self._fresh
+        by_name, by_id = ({}, {}) if fresh else saved_sessions(self.notebook)
+        plan = None if fresh else self.journal.continuation(name)
+        if plan is not None and not plan.resumable:
+            raise self.journal.cannot_resume(plan)  # never a silent fresh start
+        if plan is not None:
+            outputs = by_id.get(plan.session_id)
+            if outputs is not None:  # the outputs may know turns the sidecar missed
+                plan.first_turn = max(plan.first_turn, outputs.turn + 1)
+                plan.known_totals = outputs.lineage_totals(by_id) | plan.known_totals
+            session = self._make(options, **plan.session_kwargs())
+            if plan.started:
+                notices.append(f"Continuing session {name} (turn {session.session.next_turn}).")
+            if plan.note:
+                notices.append(plan.note)
+            return session
+        saved = by_name.get(name)
+        if saved is not None:
+            return self._continue_from_outputs(name, saved, by_id, options, notices)
+        self._fresh.discard(name)
+        session = self._make(options, name=name)
+        self._announce(session, "new" if fresh else "start")
+        return session
+
+    def _continue_from_outputs(
+        self,
+        name: str,
+        saved: SavedSession,
+        by_id: dict[str, SavedSession],
+        options: SessionOptions,
+        notices: list[str],
+    ) -> BlockingSession:
+        """The sidecar has no record of ``name``; the notebook's outputs do (their turn numbers
+        and the CLI's running totals keep numbering and costs exact)."""
+        if not self.journal.has_transcript(saved.session_id):
+            raise SidecarError(
+                f"The notebook's outputs name session {saved.session_id} for {name}, but "
+                "neither a sidecar nor Claude Code on this machine has its transcript.",
+                f"Restore {self.journal.path.name} from version control, or run "
+                f"`%claude new --session {name}` to start a new conversation.",
+            )
+        self.loop.run(self.journal.import_transcript(saved.session_id))
+        session = self._make(
+            options,
+            name=name,
+            resume=saved.session_id,
+            first_turn=saved.turn + 1,
+            known_totals=saved.lineage_totals(by_id),
+            prior=saved.so_far,
+        )
+        self._announce(session, "notebook", parent=saved.parent)
+        notices.append(
+            f"Continuing session {name} (turn {saved.turn + 1}) from the id saved in the "
+            f"notebook's outputs ({saved.session_id}); the sidecar had no record of it."
+        )
+        return session
+
+    def _make(self, options: SessionOptions, **kwargs: Any) -> BlockingSession:
+        toolbox = self.toolbox if options.kernel_tools else None
+        session = BlockingSession(  # the registry records how each conversation starts
+            options, loop=self.loop, journal=self.journal, reason=None, toolbox=toolbox, **kwargs
+        )
+        self._sessions[kwargs["name"]] = session
+        return session
+
+    def _announce(self, session: BlockingSession, reason: str, **extra: Any) -> None:
+        inner = session.session
+        self.journal.record_session(inner.name, inner.session_id, reason, inner.options, **extra)
+
+    def _branch(self, name: str, index: int, options: SessionOptions, notices: list[str]) -> None:
+        """Start ``name`` afresh from ``line[:index]``: a fork of the conversation holding its
+        last kept turn, at the end of that turn (Claude sees nothing after it)."""
+        cursor = self.cursor(name)
+        line = cursor.line
+        old = self._sessions.pop(name, None)
+        if old is not None:
+            old.close()
+        self._fresh.discard(name)
+        dropped = line[index] if index < len(line) else None
+        if index == 0:
+            session = self._make(options, name=name)
+            session.session.announce("branch", parent=line[0].session_id if line else None,
+                                     fork_turn=0)  # fmt: skip
+        else:
+            kept = line[index - 1]
+            assert kept.turn is not None
+            at, drops = self.journal.fork_point(kept.session_id, kept.turn)
+            session = self._make(
+                options,
+                name=name,
+                fork_from=kept.session_id,
+                fork_at=at,
+                drops_turn=drops,
+                first_turn=kept.turn + 1,
+                history=line[:index],
+                known_totals=self.journal.lineage_totals(kept.session_id),
+            )
+            session.session.announce("branch", parent=kept.session_id, fork_turn=kept.turn)
+        cursor.line, cursor.at = line[:index], index
+        shown = f"after turn {line[index - 1].turn}" if index else "from the start"
+        if dropped is not None:
+            notices.append(
+                f"Branched session {name} {shown}: Claude does not see the {len(line) - index} "
+                f"later turn(s) of the earlier line, which stay in the sidecar."
+            )
+
+    # -- subcommands -------------------------------------------------------------------------
+    def new(self, name: str) -> str | None:
+        """Start ``name`` afresh; the old conversation stays in the sidecar. Returns its id."""
+        self.refresh()
+        self._cursors.pop(name, None)
+        session = self._sessions.pop(name, None)
+        if session is not None:
+            session.close()
+            self.flush()
+            old: str | None = session.session_id
+        else:
+            conversation = self.journal.state().conversation(name)
+            old = conversation.session_id if conversation else None
+        self._fresh.add(name)
+        return old
+
+    def close(self, name: str, notice: str | None = None) -> bool:
+        """End the Claude Code process of ``name``; the conversation resumes on next use, and
+        its first turn then says ``notice``."""
+        session = self._sessions.get(name)
+        if session is None or not session.session.connected:
+            return False
+        session.close(notice or f"Resumed session {name}: its Claude Code process was closed.")
+        self.flush()
+        return True
+
+    def fork(self, name: str, new_name: str, options: SessionOptions) -> BlockingSession | None:
+        """Branch ``new_name`` off the current conversation of ``name``; ``None`` when it is
+        already that branch (a notebook run again forks nothing new)."""
+        self.refresh()
+        self._cursors.pop(new_name, None)
+        plan = self.journal.continuation(name)  # the sidecar has every turn, asked anywhere
+        if plan is None or not plan.history:
+            raise SidecarError(f"Session {name} has no turns to fork from yet.")
+        parent_id, turns = plan.session_id, plan.first_turn - 1
+        parent_totals = plan.known_totals
+        existing = self.journal.state().conversation(new_name)
+        if existing and existing.parent == parent_id and existing.fork_turn in (turns, None):
+            return None
+        old = self._sessions.pop(new_name, None)
+        if old is not None:
+            old.close()
+        self._fresh.discard(new_name)
+        session = self._make(
+            options,
+            name=new_name,
+            fork_from=parent_id,
+            first_turn=turns + 1,
+            known_totals=parent_totals,  # a fork may restore its parent's running totals
+        )
+        self._announce(session, "fork", parent=parent_id, fork_turn=turns)
+        return session
+
+    def bind(self, name: str, session_id: str, options: SessionOptions) -> BlockingSession:
+        """Give ``name`` to a Claude Code session started elsewhere (e.g. in a terminal), or
+        to a conversation the sidecar records (a branch a merge kept, say): its turns, their
+        numbering and costs go on."""
+        self.refresh()
+        plan = self.journal.continuation(session_id)
+        if plan is not None and plan.session_id == session_id:
+            if not plan.resumable:
+                raise self.journal.cannot_resume(plan)
+            kwargs = plan.session_kwargs() | {"name": name}
+        elif self.journal.has_transcript(session_id):
+            self.loop.run(self.journal.import_transcript(session_id))
+            kwargs = {"name": name, "resume": session_id}
+        else:
+            raise SidecarError(
+                f"Claude Code on this machine has no session {session_id}, and "
+                f"{self.journal.path.name} records none by that id.",
+                "List yours with `claude --resume` in a terminal (or `%claude sessions --all` "
+                "for the sidecar's), or check the id.",
+            )
+        self._cursors.pop(name, None)
+        old = self._sessions.pop(name, None)
+        if old is not None:
+            old.close()
+        self._fresh.discard(name)
+        session = self._make(options, **kwargs)
+        self._announce(session, "resume")
+        return session

@@ -1,0 +1,313 @@
+"""How a turn looks in a cell: the answer as Markdown while it is written, tools, a footer.
+
+One display output per turn, updated in place at most every ``interval`` seconds and once more
+with the whole text at the end, with a ``text/plain`` twin for terminals and saved notebooks and
+``{"ccmagic": {...}}`` metadata naming the session. Terminal IPython gets plain streamed text.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from ccmagic.core.events import (
+    Aside,
+    Decided,
+    Notice,
+    Retrying,
+    TextDelta,
+    ThinkingDelta,
+    ToolFinished,
+    ToolStarted,
+    TurnEvent,
+)
+from ccmagic.core.turns import CostSoFar, ToolCall, TurnRecord, format_cost
+from ccmagic.sdk.permissions import decision_line
+
+
+def format_duration(ms: int) -> str:
+    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+REPLAYED = "↺ replayed"  # how a replayed turn's footer starts (nbval_sanitize.cfg drops it)
+
+
+def footer(record: TurnRecord, so_far: CostSoFar | None = None) -> str:
+    """model · tokens in/out · this turn's cost · duration · session #turn · the session's
+    running total (· how it ended); a try that never reached the model says so instead."""
+    if record.turn is None:
+        why = "interrupted while connecting" if record.interrupted else record.error or "failed"
+        return f"{record.session} · not sent to Claude: {why.rstrip('.')}"
+    parts = [
+        record.model or "model unknown",
+        f"{record.input_tokens + record.cache_read_tokens + record.cache_creation_tokens:,} in"
+        f" / {record.output_tokens:,} out",
+        format_cost(record.cost_usd),
+        format_duration(record.duration_ms),
+        f"{record.session} #{record.turn}",
+    ]
+    if so_far is not None:
+        parts.append(f"so far: {so_far.text}")
+    if record.interrupted:
+        parts.append("⏹ interrupted")
+    elif record.is_error:
+        parts.append("✖ error")
+    return " · ".join(parts)
+
+
+def tool_line(call: ToolCall) -> str:
+    folded = f"  ⎿ {call.result}" if call.result is not None else ""
+    return f"⏺ {call.line}{folded}"
+
+
+class TurnContent:
+    """The pieces of a turn in the order they happened, renderable as Markdown or plain text."""
+
+    def __init__(self, notices: list[str], show_thinking: bool) -> None:
+        self.notices = list(notices)  # about the session (continuing, reconnected, warnings)
+        self.decisions: list[dict[str, str]] = []  # tools allowed or denied
+        self.show_thinking = show_thinking
+        self.pieces: list[tuple[str, Any]] = []  # ("text"|"thinking", str) or ("tool", ToolCall)
+        self.status: str | None = None
+
+    @classmethod
+    def of(cls, record: TurnRecord, notices: list[str] | None = None) -> TurnContent:
+        """A finished turn from its record alone, as the live cell ends and as a replay shows
+        it: its text and tool pieces in their order, and its tool decisions."""
+        content = cls(notices or [], show_thinking=False)
+        content.decisions = list(record.permissions)
+        calls = list(record.tool_calls)
+        start = 0
+        for kind, value in record.layout:
+            if kind == "t":
+                content.pieces.append(("text", record.response[start : start + value]))
+                start += value + 2  # the blank line the answer's text blocks are joined by
+            elif kind == "c" and value < len(calls):
+                content.pieces.append(("tool", calls[value]))
+        if not record.layout:  # recorded before layouts were kept, or cut off mid-message
+            if record.response:
+                content.pieces.append(("text", record.response))
+            content.pieces += [("tool", call) for call in calls]
+        elif start < len(record.response):  # an interrupted message's text, after the rest
+            content.pieces.append(("text", record.response[start:]))
+        return content
+
+    def add(self, event: TurnEvent) -> None:
+        if isinstance(event, TextDelta):
+            self._append("text", event.text)
+            self.status = None
+        elif isinstance(event, ThinkingDelta):
+            if self.show_thinking:
+                self._append("thinking", event.text)
+        elif isinstance(event, ToolStarted):
+            self.pieces.append(("tool", event.call))
+        elif isinstance(event, ToolFinished):
+            pass  # the ToolCall object in pieces was updated in place
+        elif isinstance(event, Retrying):
+            self.status = event.text
+        elif isinstance(event, Notice):
+            self.notices.append(event.text)
+        elif isinstance(event, Decided):
+            self.decisions.append(event.entry)
+
+    def _append(self, kind: str, text: str) -> None:
+        if self.pieces and self.pieces[-1][0] == kind:
+            self.pieces[-1] = (kind, self.pieces[-1][1] + text)
+        else:
+            self.pieces.append((kind, text))
+
+    def markdown(self, foot: str | None) -> str:
+        blocks = [_ours(n, "i") for n in self._notes]
+        if self.status:
+            blocks.append("⏳ " + _ours(self.status, "i"))
+        for kind, value in self.pieces:
+            if kind == "text":
+                blocks.append(value.strip("\n"))
+            elif kind == "thinking":
+                blocks.append("> 💭 " + value.strip().replace("\n", "\n> "))
+            else:
+                blocks.append(_ours(tool_line(value)))
+                if value.code is not None:
+                    blocks.append(_fenced(value.code))
+        if foot:
+            blocks.append(_ours(foot, "sub"))
+        return "\n\n".join(b for b in blocks if b)
+
+    @property
+    def _notes(self) -> list[str]:
+        return self.notices + [decision_line(entry) for entry in self.decisions]
+
+    def plain(self, foot: str | None) -> str:
+        lines = list(self._notes)
+        if self.status:
+            lines.append(self.status)
+        for kind, value in self.pieces:
+            if kind == "text":
+                lines.append(value.strip("\n"))
+            elif kind == "thinking":
+                lines.append("💭 " + value.strip())
+            else:
+                lines.append(tool_line(value))
+                if value.code is not None:
+                    lines.append(_indented(value.code))
+        if foot:
+            lines.append("── " + foot)
+        return "\n".join(line for line in lines if line)
+
+
+NO_MATH = "tex2jax_ignore mathjax_ignore"  # two costs ("$0.01 ... $0.02") are not LaTeX
+
+
+def _ours(text: str, tag: str = "span") -> str:
+    """Our own words (tool inputs, notices, costs) in an answer's Markdown: read as neither
+    Markdown nor HTML, and kept from MathJax, which typesets the rendered page (a backslash
+    before ``$`` is gone by then)."""
+    for char in "\\`*_[]<>#|$&":
+        text = text.replace(char, "\\" + char)
+    return f"<{tag} class='{NO_MATH}'>{text}</{tag}>"
+
+
+def _fenced(code: str) -> str:
+    fence = "~~~~" if "```" in code else "```"
+    return f"{fence}python\n{code.rstrip()}\n{fence}"
+
+
+def _indented(code: str) -> str:
+    return "\n".join("    " + line for line in code.rstrip().splitlines())
+
+
+class NotebookTurnView:
+    """A turn's answer as a display output updated in place (or shown once at the end when not
+    live). When something else is shown in the cell meanwhile (an approval question, a figure
+    of code Claude ran), the answer so far stays above it and continues in a new output below,
+    so the cell, and the saved notebook, read in the order things happened; the last output
+    has the footer and the turn's metadata."""
+
+    def __init__(
+        self,
+        metadata: dict[str, Any],
+        notices: list[str],
+        *,
+        stream: bool = True,
+        interval: float = 0.1,
+        show_thinking: bool = False,
+    ) -> None:
+        self.content = TurnContent(notices, show_thinking)
+        self.metadata = metadata
+        self.stream = stream
+        self.interval = interval
+        self._handle: Any = None
+        self._split = False  # an aside split the answer into several outputs
+        # the first update waits an interval too: a quick answer is then one output message
+        self._last = time.monotonic()
+        if stream and notices:
+            self._show(None)
+
+    def handle(self, event: TurnEvent) -> None:
+        if isinstance(event, Aside):
+            self._continue_below()
+            return
+        self.content.add(event)
+        if self.stream and time.monotonic() - self._last >= self.interval:
+            self._show(None)
+
+    def _continue_below(self) -> None:
+        """Freeze what is shown; a tool still running moves below, where its result will be."""
+        pieces = self.content.pieces
+        running = (
+            pieces.pop()
+            if pieces and pieces[-1][0] == "tool" and pieces[-1][1].result is None
+            else None
+        )
+        if self.content.notices or self.content.decisions or pieces or self.content.status:
+            self._show(None)
+        self._split = True
+        self.content = TurnContent([], self.content.show_thinking)
+        if running is not None:
+            self.content.pieces.append(running)
+        self._handle = None
+
+    def finish(
+        self,
+        record: TurnRecord,
+        so_far: CostSoFar | None = None,
+        warnings: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """The whole answer with its footer; ``metadata`` is what the output keeps.
+
+        Unless an aside split it, the final answer is drawn from the record alone (plus what
+        was said of the session), exactly as a replay of the turn will draw it."""
+        self.metadata = {"ccmagic": metadata} if metadata else self.metadata
+        notices = self.content.notices + [f"⚠ {w}" for w in warnings or []]
+        if self._split or self.content.show_thinking:
+            self.content.notices = notices
+        else:
+            status = self.content.status  # a retry that never got through stays said
+            self.content = TurnContent.of(record, notices)
+            self.content.status = status if record.is_error else None
+        self._show(footer(record, so_far))
+
+    def replay(self, record: TurnRecord, so_far: CostSoFar, metadata: dict[str, Any]) -> None:
+        """A recorded turn shown again, marked as such; nothing is asked."""
+        self.metadata = {"ccmagic": metadata}
+        self.content = TurnContent.of(record, self.content.notices)
+        asked = record.started_at[:10]
+        self._show(f"{REPLAYED} (asked {asked}) · {footer(record, so_far)}")
+
+    def _show(self, foot: str | None) -> None:
+        from IPython.display import display
+
+        data = {
+            "text/markdown": self.content.markdown(foot),
+            "text/plain": self.content.plain(foot),
+        }
+        if self._handle is None:
+            self._handle = display(data, raw=True, metadata=self.metadata, display_id=True)
+        else:
+            self._handle.update(data, raw=True, metadata=self.metadata)
+        self._last = time.monotonic()
+
+
+class TerminalTurnView:
+    """Terminal IPython: print the answer as it comes, then the footer."""
+
+    def __init__(self, notices: list[str], *, show_thinking: bool = False) -> None:
+        self.content = TurnContent([], show_thinking)
+        self.out = sys.stdout
+        for notice in notices:
+            self.out.write(notice + "\n")
+
+    def handle(self, event: TurnEvent) -> None:
+        if isinstance(event, TextDelta):
+            self.out.write(event.text)
+        elif isinstance(event, ToolFinished):
+            self.out.write("\n" + tool_line(event.call) + "\n")
+            if event.call.code is not None:
+                self.out.write(_indented(event.call.code) + "\n")
+        elif isinstance(event, (Retrying, Notice)):
+            self.out.write(event.text + "\n")
+        elif isinstance(event, ThinkingDelta) and self.content.show_thinking:
+            self.out.write(event.text)
+        self.out.flush()
+
+    def finish(
+        self,
+        record: TurnRecord,
+        so_far: CostSoFar | None = None,
+        warnings: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.out.write("\n── " + footer(record, so_far) + "\n")
+        for warning in warnings or []:
+            self.out.write(f"⚠ {warning}\n")
+        self.out.flush()
+
+    def replay(
+        self, record: TurnRecord, so_far: CostSoFar | None, metadata: dict[str, Any]
+    ) -> None:
+        content = TurnContent.of(record)
+        self.out.write(content.plain(f"{REPLAYED} (asked {record.started_at[:10]}) · "
+                                     f"{footer(record, so_far)}") + "\n")  # fmt: skip
+        self.out.flush()

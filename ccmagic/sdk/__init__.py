@@ -1,0 +1,1 @@
+"""The one place that speaks to claude_agent_sdk: options, messages, failures, permissions."""

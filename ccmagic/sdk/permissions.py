@@ -1,0 +1,134 @@
+"""Which tools Claude may use: read-only ones freely, anything else only when approved.
+
+Claude Code asks before a tool outside ``allowed_tools`` runs; the session turns each question
+into an :class:`ApprovalRequest` for whoever drives it. In a live notebook or terminal the
+person is asked (:mod:`ccmagic.ipython.approval`) and the turn waits for the answer; headless runs
+(nbclient, papermill, nbval, CI) never wait: the tool is denied at once with a line saying how
+to allow it. Every decision is kept with the turn.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ccmagic.core.events import Decided, TurnEvent
+from ccmagic.core.turns import ToolCall, TurnRecord, shorten
+
+# Claude Code's own boundary holds for reading: inside the working folder (and folders added
+# with --add-dir) its read-only tools run without asking; outside, they reach the gate like
+# any other tool. Only tools that touch no file are allowed outright.
+ALWAYS_ALLOWED = ("TodoWrite",)
+READING_TOOLS = ("Read", "Grep", "Glob", "LS", "NotebookRead")
+
+Decision = Literal["once", "session", "deny"]
+Approver = Callable[["ApprovalRequest"], Awaitable[tuple["Decision | None", bool]]]
+
+
+@dataclass
+class ApprovalRequest:
+    """Claude wants to run ``call``; ``detail`` is the command or change, shortened."""
+
+    call: ToolCall
+    detail: str
+
+
+def describe_input(tool_input: dict[str, Any], limit: int = 600) -> str:
+    """The part of a tool's input a person needs to judge it: command, diff, or JSON."""
+    if "command" in tool_input:
+        text = str(tool_input["command"])
+    elif "code" in tool_input:
+        text = str(tool_input["code"])
+    elif "old_string" in tool_input or "new_string" in tool_input:
+        text = (
+            f"{tool_input.get('file_path', '')}\n"
+            f"- {tool_input.get('old_string', '')}\n+ {tool_input.get('new_string', '')}"
+        )
+    elif "content" in tool_input:
+        text = f"{tool_input.get('file_path', '')}\n{tool_input['content']}"
+    else:
+        text = json.dumps(tool_input, ensure_ascii=False, indent=1)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def how_to_allow(tool: str) -> str:
+    name = tool.rsplit("__", 1)[-1] if tool.startswith("mcp__notebook__") else tool
+    if tool in READING_TOOLS:
+        return (
+            f"Denied {name} outside the working folder: this run cannot ask for approval. "
+            "Add the folder with `--add-dir DIR` on the cell (or %config "
+            f"ClaudeMagics.add_dirs), or allow reading anywhere with `--allow {name}`."
+        )
+    return (
+        f"Denied {name}: this run cannot ask for approval. Allow it with `--allow {name}` "
+        f"on the cell or `%config ClaudeMagics.allowed_tools = ['{name}']`."
+    )
+
+
+def permission_entry(call: ToolCall, detail: str, decision: str, by: str) -> dict[str, str]:
+    """How a decision is recorded with the turn: the tool, its input (shortened), who said."""
+    return {"tool": call.name, "input": shorten(detail, 200), "decision": decision, "by": by}
+
+
+def decision_line(entry: dict[str, str]) -> str:
+    """What the cell says of a recorded decision (the same live and when replayed)."""
+    tool = entry.get("tool", "")
+    name = tool.rsplit("__", 1)[-1] if tool.startswith("mcp__") else tool
+    by = entry.get("by", "")
+    if entry.get("decision") == "allow":
+        how = {"user (session)": "for this session", "allowed for this session":
+               "for this session (as before)"}.get(by, "once")  # fmt: skip
+        return f"✔ Allowed {how}: {name}({shorten(entry.get('input', ''), 60)})"
+    if by == "headless":
+        return f"⛔ {how_to_allow(tool)}"
+    return f"⛔ The user denied {name}."
+
+
+class PermissionGate:
+    """Claude Code's ``can_use_tool`` callback for one session: decides, records, says so.
+
+    ``approver`` asks whoever drives the session; ``None`` denies at once, as a headless run
+    must. A tool allowed "for this session" is not asked about again.
+    """
+
+    def __init__(self) -> None:
+        self.approver: Approver | None = None
+        self.allowed_for_session: set[str] = set()
+        self._record: TurnRecord | None = None
+        self._emit: Callable[[TurnEvent], None] = lambda event: None
+
+    def begin(self, record: TurnRecord, emit: Callable[[TurnEvent], None]) -> None:
+        """Decisions from now on belong to ``record``'s turn and are shown through ``emit``."""
+        self._record, self._emit = record, emit
+
+    def end(self) -> None:
+        self._record, self._emit = None, lambda event: None
+
+    async def __call__(self, tool: str, tool_input: dict[str, Any], context: Any) -> Any:
+        from claude_agent_sdk import PermissionResultAllow, PermissionResultDeny
+
+        call = ToolCall.from_block(tool, tool_input)
+        detail = describe_input(tool_input)
+        if tool in self.allowed_for_session:
+            self._decide(permission_entry(call, detail, "allow", "allowed for this session"))
+            return PermissionResultAllow()
+        decision: Decision | None = None  # None: nobody can be asked (a headless run)
+        interrupt = False
+        if self.approver is not None:
+            decision, interrupt = await self.approver(ApprovalRequest(call, detail))
+        if decision is None or decision == "deny":
+            by = "headless" if decision is None else "interrupt" if interrupt else "user"
+            self._decide(permission_entry(call, detail, "deny", by))
+            message = how_to_allow(tool) if by == "headless" else f"The user denied {tool}."
+            return PermissionResultDeny(message=message, interrupt=interrupt)
+        if decision == "session":
+            self.allowed_for_session.add(tool)
+        self._decide(permission_entry(call, detail, "allow", f"user ({decision})"))
+        return PermissionResultAllow()
+
+    def _decide(self, entry: dict[str, str]) -> None:
+        if self._record is not None:
+            self._record.permissions.append(entry)
+        self._emit(Decided(entry))

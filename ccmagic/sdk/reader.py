@@ -1,0 +1,148 @@
+"""Reading one turn's messages from the SDK into its :class:`TurnRecord` and view events.
+
+What the SDK hands over is streamed text, whole assistant messages (text, tool calls), tool
+results, retry notices and a final result with usage and the process's running cost. Claude
+Code's own words on a failure come as assistant messages of a ``<synthetic>`` model: they are
+not the model's answer, and a turn that only has those never reached the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ccmagic.core.events import (
+    Retrying,
+    TextDelta,
+    ThinkingDelta,
+    ToolFinished,
+    ToolStarted,
+    TurnEvent,
+)
+from ccmagic.core.turns import CostMeter, ToolCall, TurnRecord, model_usage_tokens
+from ccmagic.sdk.failures import describe_result
+
+SYNTHETIC_MODEL = "<synthetic>"  # what Claude Code names the model of its own error messages
+
+EventHandler = Callable[[TurnEvent], None]
+
+
+class TurnReader:
+    """Folds the SDK messages of one turn into ``record``, handing events to ``emit``."""
+
+    def __init__(self, record: TurnRecord, emit: EventHandler, meter: CostMeter) -> None:
+        self.record = record
+        self.emit = emit
+        self.meter = meter
+        self.reached = False  # the model received the prompt (it started answering)
+        self.result: Any = None
+        self._streamed: list[str] = []
+        self._texts: list[str] = []
+        self._calls: dict[str, ToolCall] = {}
+
+    @property
+    def partial_text(self) -> str:
+        """What was written so far: the whole messages, then the one being streamed."""
+        unfinished = "".join(self._streamed).strip("\n")
+        return "\n\n".join([*self._texts, unfinished] if unfinished else self._texts)
+
+    def read(self, message: Any) -> None:
+        from claude_agent_sdk import (
+            AssistantMessage,
+            ResultMessage,
+            StreamEvent,
+            SystemMessage,
+            UserMessage,
+        )
+
+        if isinstance(message, StreamEvent):
+            self.reached = True
+            if message.parent_tool_use_id is None:
+                self._stream(message.event)
+        elif isinstance(message, AssistantMessage):
+            if message.parent_tool_use_id is None and message.model != SYNTHETIC_MODEL:
+                self.reached = True
+                self.record.model = message.model
+                self._streamed = []  # streamed so far: this message, now whole
+                self._assistant(message.content)
+        elif isinstance(message, UserMessage) and isinstance(message.content, list):
+            self._tool_results(message.content)
+        elif isinstance(message, SystemMessage) and message.subtype == "api_retry":
+            data = message.data
+            self.emit(
+                Retrying(
+                    attempt=int(data.get("attempt") or 0),
+                    max_retries=int(data.get("max_retries") or 0),
+                    delay_ms=int(data.get("retry_delay_ms") or 0),
+                    status=data.get("error_status"),
+                )
+            )
+        elif isinstance(message, ResultMessage):
+            self.result = message
+
+    def _assistant(self, content: list[Any]) -> None:
+        from claude_agent_sdk import TextBlock, ToolUseBlock
+
+        for block in content:
+            if isinstance(block, TextBlock):
+                self._texts.append(block.text)
+                self.record.layout.append(["t", len(block.text)])
+            elif isinstance(block, ToolUseBlock):
+                call = ToolCall.from_block(block.name, block.input, block.id)
+                self._calls[block.id] = call
+                self.record.layout.append(["c", len(self.record.tool_calls)])
+                self.record.tool_calls.append(call)
+                self.emit(ToolStarted(call))
+
+    def _tool_results(self, content: list[Any]) -> None:
+        from claude_agent_sdk import ToolResultBlock
+
+        for block in content:
+            if isinstance(block, ToolResultBlock) and block.tool_use_id in self._calls:
+                call = self._calls[block.tool_use_id]
+                call.fold_result(block.content, block.is_error)
+                self.emit(ToolFinished(call))
+
+    def _stream(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "content_block_start":
+            if event.get("content_block", {}).get("type") == "text" and self._streamed:
+                self._streamed.append("\n\n")
+                self.emit(TextDelta("\n\n"))
+        elif kind == "content_block_delta":
+            delta = event.get("delta", {})
+            if delta.get("type") == "text_delta":
+                self._streamed.append(delta.get("text", ""))
+                self.emit(TextDelta(delta.get("text", "")))
+            elif delta.get("type") == "thinking_delta":
+                self.emit(ThinkingDelta(delta.get("thinking", "")))
+
+    def finish(self) -> bool:
+        """Complete the record from what arrived; ``False`` when no result came (the process
+        ended during the turn)."""
+        record = self.record
+        record.response = self.partial_text
+        if self.result is None:
+            record.is_error = True
+            record.error = record.error or "The Claude Code process ended during the turn."
+            record.error_kind = record.error_kind or "process"
+            return False
+        result = self.result
+        usage = result.usage or {}
+        record.input_tokens = int(usage.get("input_tokens") or 0)
+        record.output_tokens = int(usage.get("output_tokens") or 0)
+        record.cache_read_tokens = int(usage.get("cache_read_input_tokens") or 0)
+        record.cache_creation_tokens = int(usage.get("cache_creation_input_tokens") or 0)
+        record.duration_ms = result.duration_ms
+        record.reported_total_usd = result.total_cost_usd
+        record.reported_tokens = model_usage_tokens(result.model_usage) or None
+        record.cost_usd = self.meter.turn_cost(result.total_cost_usd, usage, result.model_usage)
+        if not record.model and result.model_usage:
+            record.model = next((m for m in result.model_usage if m != SYNTHETIC_MODEL), None)
+        if result.terminal_reason in ("aborted_streaming", "aborted_tools"):
+            record.interrupted = True
+        elif result.is_error or result.subtype != "success":
+            record.is_error = True
+            record.error_status = result.api_error_status
+            record.error, record.error_kind = describe_result(result)
+        return True

@@ -1,0 +1,1 @@
+"""Live conversations: Session and its blocking twin, the loop thread, the pool, batches."""

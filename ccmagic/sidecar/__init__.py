@@ -1,0 +1,1 @@
+"""The sidecar file: format, lock, journal, redaction, transcripts, merge."""

@@ -1,0 +1,360 @@
+"""A sidecar as the record of conversations, for every way of talking to Claude.
+
+The magic, the Python API and batches all record through a :class:`Journal`: session and tag
+events, each turn the moment it ends, Claude Code's transcript (through the SDK's
+``SessionStore``), a backlog of whatever could not be written yet, and the answer to "where
+does this conversation continue from". It knows nothing of notebooks; the registry of a
+kernel adds what a notebook's outputs know. One journal per file and process
+(:meth:`Journal.at`), so every writer in a process shares one queue and one lock.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from ccmagic.core.turns import TurnRecord, known_totals, short_tool_name
+from ccmagic.errors import SidecarError
+from ccmagic.sidecar.file import SidecarState, SidecarStore, now_iso, open_sidecar
+from ccmagic.sidecar.redaction import SETTINGS, Findings, redact_record
+from ccmagic.sidecar.transcripts import (
+    Trimmer,
+    entry_before,
+    local_entries,
+    local_parents,
+    local_transcript_exists,
+)
+
+if TYPE_CHECKING:
+    from ccmagic.core.options import SessionOptions
+
+
+_OPEN: dict[Path, Journal] = {}  # one journal per file and process
+_OPENING = threading.Lock()
+
+
+@dataclass
+class Continuation:
+    """How to pick a recorded conversation up again: the arguments of a ``Session``."""
+
+    name: str
+    session_id: str
+    started: bool  # Claude Code has (or the sidecar holds) a transcript to resume
+    parent: str | None = None
+    first_turn: int = 1
+    history: list[TurnRecord] = field(default_factory=list)
+    known_totals: dict[int, float] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None  # what a merge asked to say when it is next continued
+
+    @property
+    def resumable(self) -> bool:
+        """Its turns can be continued: a transcript of it is here (or it has no turns)."""
+        return self.started or not any(t.turn for t in self.history)
+
+    def session_kwargs(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "resume": self.session_id if self.started else None,
+            "session_id": None if self.started else self.session_id,
+            "fork_from": None if self.started else self.parent,
+            "first_turn": self.first_turn,
+            "history": self.history if self.started else [],
+            "known_totals": self.known_totals,
+        }
+
+
+class Journal:
+    """Writes and reads one sidecar file; see the module's docstring."""
+
+    def __init__(self, path: Path, notebook_name: str = "") -> None:
+        self.notebook_name = notebook_name
+        self._lock = threading.RLock()
+        self._warnings: list[str] = []
+        self.sidecar, warning = open_sidecar(path, notebook_name=notebook_name)
+        self.requested = path
+        self.store = SidecarStore(self.sidecar, self._prepare_transcript)
+        self._trimmers: dict[str, Trimmer] = {}  # per conversation
+        self._found: dict[str, Findings] = {}  # secrets in transcripts, per conversation
+        self._tool_names: dict[str, str] = {}  # tool_use id -> tool, to say where a secret was
+        if warning:
+            self._warnings.append(warning)
+        atexit.register(self.flush)  # transcript entries still queued when the process ends
+
+    @classmethod
+    def at(cls, path: str | Path, notebook_name: str = "") -> Journal:
+        """The journal of the sidecar at ``path``, shared by everything in this process."""
+        key = Path(path).expanduser().absolute()
+        with _OPENING:
+            journal = _OPEN.get(key)
+            if journal is None:
+                journal = cls(key, notebook_name or key.name.removesuffix(".claude.json"))
+                _OPEN[key] = journal
+            return journal
+
+    @property
+    def path(self) -> Path:
+        """The file written: the sidecar, or its recovery file while the sidecar is damaged."""
+        return self.sidecar.path
+
+    def relocate(self, path: Path | None = None, notebook_name: str = "") -> None:
+        """Look again at the file, or at ``path`` (the notebook was renamed, the sidecar
+        repaired): the same file keeps its queue of unwritten events; a different one takes
+        the queue over, and sessions writing here follow."""
+        with self._lock:
+            path = path.expanduser().absolute() if path is not None else None
+            if path is not None and path != self.requested:
+                with _OPENING:
+                    _OPEN.pop(self.requested, None)
+                    _OPEN.setdefault(path, self)
+                self.requested = path
+                self.notebook_name = notebook_name or self.notebook_name
+            sidecar, warning = open_sidecar(self.requested, known=self.sidecar,
+                                            notebook_name=self.notebook_name)  # fmt: skip
+            if sidecar is not self.sidecar:
+                sidecar.pending = self.sidecar.pending + sidecar.pending
+                self.sidecar = sidecar
+                self.store.sidecar = sidecar
+            if warning:
+                self._warnings.append(warning)
+
+    def take_warnings(self) -> list[str]:
+        """What went wrong since last asked (each said once)."""
+        with self._lock:
+            warnings, self._warnings = list(dict.fromkeys(self._warnings)), []
+        return warnings
+
+    # -- writing -----------------------------------------------------------------------------
+    def _write(self, *events: dict[str, Any]) -> None:
+        """Append events after any that are waiting; they all wait if the write fails."""
+        with self._lock:
+            try:
+                self.sidecar.append(*events)
+            except (OSError, SidecarError) as problem:
+                why = problem.message if isinstance(problem, SidecarError) else str(problem)
+                turns = sum(1 for e in self.sidecar.pending if e.get("event") == "turn")
+                self._warnings.append(
+                    f"Could not write {self.sidecar.path.name} ({why}); {turns} turn(s) are "
+                    "kept in memory and written as soon as it works again."
+                )
+
+    def flush(self, transcripts_only: bool = False) -> None:
+        """Write whatever waits (transcript entries queued by the store, failed writes).
+        ``transcripts_only``: only when nothing but transcript entries waits (a failed
+        write's backlog is left to the next turn, which retries it and says so once)."""
+        pending = self.sidecar.pending
+        if pending and not (transcripts_only and any(e.get("event") != "transcript"
+                                                     for e in pending)):  # fmt: skip
+            self._write()
+
+    def record_turn(self, record: TurnRecord, start: dict[str, Any] | None = None) -> None:
+        """A turn, and with it (in the same write) the ``start`` of its conversation. Secrets
+        are taken out of the record first (in place: the cell then shows it redacted), and it
+        keeps how many of which kinds were found in it and in its transcript."""
+        found = self._found.pop(record.session_id, Findings())
+        redact_record(record, SETTINGS.redactor, found)
+        if found.count:
+            record.redacted = found.record()
+        turn = {"event": "turn"} | record.to_dict()
+        if start is not None:
+            start = SETTINGS.redactor.value(start, "options", Findings())
+        self._write(*([start, turn] if start else [turn]))
+
+    def _prepare_transcript(
+        self, key: dict[str, Any], entries: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """What the sidecar keeps of a batch of transcript entries: what a resume needs
+        (:class:`~ccmagic.sidecar.transcripts.Trimmer`), with secrets taken out."""
+        mode = SETTINGS.transcripts
+        if mode == "none" or key.get("subpath"):  # subagents' own transcripts: not resumed
+            return []
+        session_id = str(key.get("session_id"))
+        trimmer = self._trimmers.get(session_id)
+        if trimmer is None:
+            stored = {e["uuid"] for e in self.sidecar.entries_of(session_id) if e.get("uuid")}
+            trimmer = self._trimmers[session_id] = Trimmer(
+                stored, lambda: local_parents(session_id)
+            )
+        entries = trimmer(entries)
+        if mode == "redacted":
+            found = self._found.setdefault(session_id, Findings())
+            entries = [self._redact_entry(entry, found) for entry in entries]
+        return entries
+
+    def _redact_entry(self, entry: dict[str, Any], found: Findings) -> dict[str, Any]:
+        message = entry.get("message")
+        if not isinstance(message, dict):
+            return entry
+        content = message.get("content")
+        redactor = SETTINGS.redactor
+        if isinstance(content, str):
+            where = "prompt" if entry.get("type") == "user" else "answer"
+            content = redactor.text(content, where, found)
+        elif isinstance(content, list):
+            content = [self._redact_block(block, found) for block in content]
+        return entry | {"message": message | {"content": content}}
+
+    def _redact_block(self, block: Any, found: Findings) -> Any:
+        if not isinstance(block, dict):
+            return block
+        kind = block.get("type")
+        if kind == "tool_use":
+            self._tool_names[str(block.get("id"))] = short_tool_name(str(block.get("name")))
+            where = f"{short_tool_name(str(block.get('name')))} input"
+        elif kind == "tool_result":
+            where = f"{self._tool_names.get(str(block.get('tool_use_id')), 'tool')} output"
+        else:
+            where = "prompt" if kind == "text" and block.get("role") == "user" else "answer"
+        return SETTINGS.redactor.value(block, where, found)
+
+    @staticmethod
+    def session_event(
+        name: str, session_id: str, reason: str, options: SessionOptions, **extra: Any
+    ) -> dict[str, Any]:
+        """A conversation starts under ``name`` (reason: start, new, fork, branch, resume,
+        notebook, batch); ``extra`` holds its parent, fork turn, tags."""
+        kept = {"transcripts": "none"} if SETTINGS.transcripts == "none" else {}
+        return (
+            {
+                "event": "session",
+                "session": name,
+                "session_id": session_id,
+                "reason": reason,
+                "options": options.to_record(),
+                "at": now_iso(),
+            }
+            | kept
+            | {k: v for k, v in extra.items() if v is not None and v != []}
+        )
+
+    def record_session(
+        self, name: str, session_id: str, reason: str, options: SessionOptions, **extra: Any
+    ) -> None:
+        self._write(self.session_event(name, session_id, reason, options, **extra))
+
+    def record_tags(self, name: str, session_id: str, tags: tuple[str, ...] | list[str]) -> None:
+        """Tags for a conversation; ones it already has are not written again."""
+        conversation = self.state().conversations.get(session_id) if tags else None
+        if tags and (conversation is None or not set(tags) <= set(conversation.tags)):
+            self._write({"event": "tags", "session": name, "session_id": session_id,
+                         "tags": sorted(set(tags))})  # fmt: skip
+
+    def fork_point(self, session_id: str, kept_turn: int) -> tuple[str | None, str | None]:
+        """Where a branch of ``session_id`` that keeps its turns up to ``kept_turn`` forks:
+        (the transcript entry to resume at, or ``None`` for its end; the prompt of the one
+        turn that leaves out, for Claude Code to check, when exactly one does)."""
+        conversation = self.state().conversations.get(session_id)
+        later = [t for t in (conversation.turns if conversation else [])
+                 if t.turn is not None and t.turn > kept_turn]  # fmt: skip
+        if not later:
+            return None, None
+        # as the sidecar keeps them (bridged over what it does not keep), so the point is an
+        # entry both this machine's transcript and the sidecar's have
+        entries = Trimmer()(local_entries(session_id)) or self.sidecar.entries_of(session_id)
+        dropped = min(later, key=lambda t: t.turn or 0)
+        at = entry_before(entries, dropped.prompt_uuid, dropped.prompt)
+        if at is None:
+            raise SidecarError(
+                f"Cannot branch session {conversation.session if conversation else session_id} "
+                f"after turn {kept_turn}: neither this machine nor the sidecar has the "
+                "transcript entries that say where that turn ends.",
+                "Run the cell with --fresh to ask it in a new conversation, or restore the "
+                "sidecar with its transcripts.",
+            )
+        return at, dropped.prompt_uuid if len(later) == 1 and dropped.prompt_uuid else None
+
+    # -- reading -----------------------------------------------------------------------------
+    def state(self) -> SidecarState:
+        """The conversations recorded so far (a sidecar that cannot be read records none)."""
+        try:
+            state = self.sidecar.state()
+        except SidecarError as problem:
+            self._warnings.append(problem.message)
+            return SidecarState()
+        for event in list(self.sidecar.pending):  # what waits to be written counts too
+            if event.get("event") in ("session", "turn", "tags"):
+                state.apply(event)
+        return state
+
+    def has_transcript(self, session_id: str) -> bool:
+        return local_transcript_exists(session_id) or self.sidecar.has_transcript(session_id)
+
+    async def import_transcript(self, session_id: str) -> None:
+        """Copy this machine's transcript of ``session_id`` into the sidecar, if it has one."""
+        if local_transcript_exists(session_id) and not self.sidecar.has_transcript(session_id):
+            from claude_agent_sdk import SessionStore, import_session_to_store
+
+            # SidecarStore implements the protocol's required methods (append, load)
+            await import_session_to_store(session_id, cast(SessionStore, self.store))
+
+    def lineage_totals(
+        self, session_id: str, state: SidecarState | None = None
+    ) -> dict[int, float]:
+        """Running totals reported in a conversation and the ones it was forked from."""
+        state = state or self.state()
+        totals: dict[int, float] = {}
+        seen: set[str] = set()
+        conversation = state.conversations.get(session_id)
+        while conversation is not None and conversation.session_id not in seen:
+            seen.add(conversation.session_id)
+            totals = known_totals(conversation.turns) | totals
+            conversation = state.conversations.get(conversation.parent or "")
+        return totals
+
+    def last_turn(self, session_id: str | None, state: SidecarState | None = None) -> int:
+        conversation = (state or self.state()).conversations.get(session_id or "")
+        numbered = [t.turn for t in conversation.turns if t.turn] if conversation else []
+        return max(numbered, default=0)
+
+    def continuation(self, name_or_id: str) -> Continuation | None:
+        """Where the conversation a name currently stands for (or a session id) goes on."""
+        state = self.state()
+        conversation = state.conversation(name_or_id) or state.conversations.get(name_or_id)
+        if conversation is None:
+            return None
+        started = bool(conversation.turns) and self.has_transcript(conversation.session_id)
+        last = self.last_turn(conversation.session_id, state)
+        parent_last = 0 if started else self.last_turn(conversation.parent, state)
+        return Continuation(
+            name=conversation.session,
+            session_id=conversation.session_id,
+            started=started,
+            parent=conversation.parent,
+            first_turn=max(last, parent_last) + 1,
+            history=conversation.turns,
+            known_totals=self.lineage_totals(conversation.session_id, state),
+            options=conversation.options,
+            note=conversation.note,
+        )
+
+    def cannot_resume(self, plan: Continuation) -> SidecarError:
+        """Turns are recorded, but no transcript to resume them is here or in the sidecar."""
+        conversation = self.state().conversations.get(plan.session_id)
+        why = (
+            "the sidecar keeps no transcripts (ClaudeMagics.transcripts = 'none' where it was "
+            "recorded), and this machine's Claude Code has none of it"
+            if conversation is not None and conversation.transcripts == "none"
+            else "neither the sidecar nor this machine's Claude Code has its transcript"
+        )
+        return SidecarError(
+            f"Session {plan.name} ({plan.session_id}) cannot be continued here: {why}. "
+            "Its recorded answers still replay.",
+            f"Continue it on the machine that recorded it, or run `%claude new --session "
+            f"{plan.name}` to start a new conversation under this name.",
+        )
+
+    def listing(self) -> str:
+        """The sessions recorded here, for an error that must say what exists."""
+        state = self.state()
+        if not state.current:
+            return f"{self.path.name} records no sessions yet."
+        names = []
+        for name, session_id in sorted(state.current.items()):
+            turns = [t for t in state.conversations[session_id].turns if t.turn]
+            names.append(
+                f"{name} ({len(turns)} turn{'s' if len(turns) != 1 else ''}, {session_id})"
+            )
+        return f"Sessions in {self.path.name}: " + "; ".join(names) + "."

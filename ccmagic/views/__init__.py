@@ -1,0 +1,1 @@
+"""History and cost as pandas frames, HTML tables, widgets and plots."""

@@ -1,0 +1,255 @@
+"""Re-running notebooks: replay what was asked, branch where a cell was edited, regenerate,
+``replay = "only"`` for keyless runs, papermill, and faults in the middle of a Run All."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient.exceptions import DeadKernelError
+
+import ccmagic
+from ccmagic.core.turns import TurnRecord
+from ccmagic.ipython.render import REPLAYED
+from ccmagic.notebook.replay import Branch, Cell, Continue, Cursor, Replay, decide
+from ccmagic.testing import FakeAnthropicAPI, Reply
+from tests.conftest import KernelNotebook, LiveFrontend, errors_of, report, text_of
+
+SAME = Reply("the same answer")
+CELLS = [f"%%claude --session {name}\nquestion {n} of {name}"
+         for n in (1, 2, 3) for name in ("alpha", "beta")]  # fmt: skip
+
+
+def shown(cell) -> list[str]:
+    """What a cell showed, with the replay mark taken out (all that may differ)."""
+    texts = [o.get("data", {}).get("text/plain", "") for o in cell.outputs]
+    return [t.replace(t[t.find(REPLAYED):t.find(") · ") + 4], "") if REPLAYED in t else t
+            for t in texts]  # fmt: skip
+
+
+def first_run(path: Path, cells: list[str]) -> list:
+    nb = KernelNotebook(path).start()
+    try:
+        ran = [nb.run("%load_ext ccmagic")] + [nb.run(source) for source in cells]
+        nb.save()
+    finally:
+        nb.stop()
+    return ran
+
+
+def run_all(path: Path, change: dict[int, str] | None = None) -> list:
+    """Reopen ``path`` in a new kernel and run every cell in order (after ``change``)."""
+    document = nbformat.read(path, 4)
+    for index, source in (change or {}).items():
+        document.cells[index].source = source
+    nbformat.write(document, path)
+    nb = KernelNotebook(path).start()
+    try:
+        return [nb.run_saved(index) for index in range(len(nb.nb.cells))]
+    finally:
+        nb.save()
+        nb.stop()
+
+
+def turns_of(path: Path) -> list[dict]:
+    log = json.loads(path.with_name(path.stem + ".claude.json").read_text())["log"]
+    return [e for e in log if e["event"] == "turn"]
+
+
+def test_run_all_after_reopening_replays_everything_and_pays_nothing(
+    claude_env: dict[str, str], fake_api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    path = tmp_path / "analysis.ipynb"
+    before = first_run(path, CELLS)
+    sidecar = path.with_name("analysis.claude.json")
+    recorded = sidecar.read_bytes()
+    asked = len(fake_api.requests)
+    again = run_all(path)
+    assert len(fake_api.requests) == asked  # the fake received no request
+    for old, new in zip(before, again, strict=True):
+        assert shown(new) == shown(old)  # the same answers, tools, footers, turn numbers
+    assert all(REPLAYED in text_of(c) for c in again[1:])
+    meta = [o.metadata["ccmagic"] for c in again[1:] for o in c.outputs if "ccmagic" in o.metadata]
+    assert all(m["replayed"] for m in meta) and [m["turn"] for m in meta] == [1, 1, 2, 2, 3, 3]
+    assert sidecar.read_bytes() == recorded  # nothing was added
+
+
+def test_an_edited_cell_branches_and_history_keeps_both_lines(
+    claude_env: dict[str, str], fake_api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    path = tmp_path / "analysis.ipynb"
+    first_run(path, CELLS)
+    asked = len(fake_api.requests)
+    again = run_all(path, change={3: "%%claude --session alpha\nquestion 2, reworded"})
+    alpha = [text_of(again[i]) for i in (1, 3, 5)]
+    assert REPLAYED in alpha[0] and REPLAYED not in alpha[1] and REPLAYED not in alpha[2]
+    assert "Branched session alpha after turn 1" in alpha[1]
+    requests = fake_api.requests[asked:]
+    assert len(requests) == 2  # the edited cell and the one after it; beta replayed
+    seen = requests[0].texts
+    assert "question 1 of alpha" in seen and "question 2, reworded" in seen
+    assert "question 2 of alpha" not in seen and "question 3 of alpha" not in seen
+    later = requests[1].texts  # the cell after it is asked on the branch, not replayed
+    assert "question 2, reworded" in later and "question 2 of alpha" not in later
+    history = ccmagic.history("alpha", notebook=path)
+    assert list(zip(history["line"], history["turn"], strict=True)) == [
+        (1, 1), (1, 2), (1, 3), (2, 2), (2, 3)]  # fmt: skip
+    frame = ccmagic.sessions(notebook=path).query("session == 'alpha'")
+    assert set(frame["reason"]) == {"start", "branch"}
+    # reopened once more, the notebook replays its new line: still nothing is paid
+    asked = len(fake_api.requests)
+    third = run_all(path)
+    assert len(fake_api.requests) == asked and all(REPLAYED in text_of(c) for c in third[1:])
+
+
+def test_running_a_cell_again_regenerates_its_answer(
+    claude_env: dict[str, str], fake_api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    frontend = LiveFrontend(tmp_path / "analysis.ipynb")
+    try:
+        frontend.run("%load_ext ccmagic")
+        frontend.run("%%claude -s s\nquestion A", cell_id="cell-a")
+        frontend.run("%%claude -s s\nquestion B", cell_id="cell-b")
+        asked = len(fake_api.requests)
+        again = frontend.run("%%claude -s s\nquestion B", cell_id="cell-b")
+        after = frontend.run("%%claude -s s\nquestion C", cell_id="cell-c")
+    finally:
+        frontend.stop()
+    assert REPLAYED not in again and "s #2" in again  # asked anew, in B's place
+    regenerated = fake_api.requests[asked].texts
+    assert "question A" in regenerated and regenerated.count("question B") == 1
+    assert "s #3" in after and fake_api.requests[-1].texts.count("question B") == 1
+
+
+def test_fresh_asks_even_when_a_recording_matches(
+    claude_env: dict[str, str], fake_api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    path = tmp_path / "analysis.ipynb"
+    first_run(path, CELLS[:2])
+    asked = len(fake_api.requests)
+    again = run_all(path, change={1: "%%claude --session alpha --fresh\nquestion 1 of alpha"})
+    assert REPLAYED not in text_of(again[1]) and REPLAYED in text_of(again[2])
+    assert len(fake_api.requests) == asked + 1
+    assert [t["turn"] for t in turns_of(path) if t["session"] == "alpha"] == [1, 1]
+
+
+def test_replay_only_runs_recorded_cells_without_a_key_and_refuses_the_rest(
+    claude_env: dict[str, str], fake_api: FakeAnthropicAPI, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    path = tmp_path / "analysis.ipynb"
+    first_run(path, CELLS[:2])
+    document = nbformat.read(path, 4)
+    document.cells[0].source = "%load_ext ccmagic\n%config ClaudeMagics.replay = 'only'"
+    document.cells.append(nbformat.v4.new_code_cell("%%claude -s alpha\nnever recorded"))
+    nbformat.write(document, path)
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    asked = len(fake_api.requests)
+    cells = run_all(path)
+    assert len(fake_api.requests) == asked
+    assert not errors_of(cells[1]) and not errors_of(cells[2])  # recorded: replayed
+    [error] = errors_of(cells[3])
+    assert error.ename == "NotRecorded" and "of session alpha" in error.evalue
+    assert "never recorded" in error.evalue and 'replay is "only"' in error.evalue
+    assert len(error.traceback) <= 3
+
+
+def test_papermill_uses_the_notebooks_own_sidecar(
+    claude_env: dict[str, str], fake_api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    path = tmp_path / "report.ipynb"
+    first_run(path, CELLS[:2])
+    asked = len(fake_api.requests)
+    env = dict(os.environ, CCMAGIC_NOTEBOOK=str(path))
+    done = subprocess.run(
+        [sys.executable, "-m", "papermill", str(path), str(tmp_path / "out.ipynb"),
+         "--kernel", "python3", "--cwd", str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(fake_api.requests) == asked  # replayed from report.claude.json
+    out = nbformat.read(tmp_path / "out.ipynb", 4)
+    assert REPLAYED in json.dumps(out.cells[1].outputs, ensure_ascii=False)
+    assert not (tmp_path / "ccmagic.claude.json").exists()
+
+
+@pytest.mark.parametrize("fault", ["interrupt", "kill"])
+def test_a_fault_in_the_middle_of_run_all_loses_nothing_and_leaves_no_half_branch(
+    claude_env: dict[str, str], fake_api: FakeAnthropicAPI, tmp_path: Path, fault: str
+) -> None:
+    path = tmp_path / "analysis.ipynb"
+    first_run(path, CELLS)
+    before = turns_of(path)
+    log_before = json.loads(path.with_name("analysis.claude.json").read_text())["log"]
+    fake_api.script(Reply("slow " * 400, delay=0.02))  # the edited cell's branch answer
+    document = nbformat.read(path, 4)
+    document.cells[3].source = "%%claude --session alpha\nquestion 2, reworded"
+    nbformat.write(document, path)
+    nb = KernelNotebook(path).start()
+    act = nb.interrupt if fault == "interrupt" else nb.kill
+    try:
+        for index, cell in enumerate(document.cells):
+            if index == 3:
+                threading.Thread(target=lambda: (fake_api.wait_for_prompt("reworded"),
+                                                 time.sleep(0.5), act())).start()  # fmt: skip
+                if fault == "kill":
+                    with pytest.raises(DeadKernelError):
+                        nb.run(cell.source)
+                    break
+            nb.run(cell.source)
+    finally:
+        nb.stop()
+    after = turns_of(path)
+    assert after[: len(before)] == before  # every recorded turn is still there, untouched
+    sessions = [e for e in json.loads(path.with_name("analysis.claude.json").read_text())["log"]
+                if e["event"] == "session"]  # fmt: skip
+    branches = [e for e in sessions if e["reason"] == "branch"]
+    if fault == "kill":  # the branch's first answer never ended: no trace of the branch
+        assert not branches and len(after) == len(before)
+        assert sessions == [e for e in log_before if e["event"] == "session"]
+    else:  # interrupted: the branch is recorded with its (partial) first turn
+        [branch] = branches
+        new = [t for t in after if t["session_id"] == branch["session_id"]]
+        assert new and new[0]["interrupted"] and new[0]["turn"] == 2
+    report(
+        f"{fault} in the middle of Run All", 1, len(after), len(before) - len(after[: len(before)])
+    )
+
+
+def record(turn: int, prompt: str, cell_id: str | None = None) -> TurnRecord:
+    return TurnRecord("s", "id-1", turn, prompt, cell_id=cell_id)
+
+
+@pytest.fixture
+def line() -> Iterator[list[TurnRecord]]:
+    yield [record(1, "a", "c1"), record(2, "b", "c2"), record(3, "c", "c3")]
+
+
+def test_decide_replays_branches_and_continues(line: list[TurnRecord]) -> None:
+    nowhere = lambda: None  # noqa: E731 - a cell the saved notebook does not show
+    cursor = Cursor(list(line))
+    assert decide(cursor, Cell("a", {}, []), "auto", nowhere) == Replay(0)
+    cursor.at, cursor.used = 1, True
+    assert decide(cursor, Cell("b edited", {}, []), "auto", nowhere) == Branch(1)
+    assert decide(Cursor(list(line), 3, True), Cell("d", {}, []), "auto", nowhere) == Continue()
+    assert decide(Cursor(list(line)), Cell("a", {"model": "x"}, []), "auto", lambda: 0) == (
+        Branch(0)
+    )  # another model: not the recorded answer
+    # a new cell in a new kernel goes where the saved notebook shows it: after everything
+    assert decide(Cursor(list(line)), Cell("d", {}, [], "new"), "auto", lambda: 3) == Continue()
+    # an earlier cell (by id) run again moves the cursor back to it
+    back = Cursor(list(line), 3, True)
+    assert decide(back, Cell("a", {}, [], "c1"), "auto", nowhere) == Replay(0)
+    # the last cell run again: regenerate; with replay off: append
+    assert decide(Cursor(list(line), 3, True), Cell("c", {}, [], "c3"), "auto", nowhere) == (
+        Branch(2)
+    )
+    assert decide(Cursor(list(line)), Cell("a", {}, []), "off", nowhere) == Continue()
