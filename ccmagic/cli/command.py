@@ -23,30 +23,30 @@ from ccmagic.errors import CCMagicError
 
 
 def _sessions(args: argparse.Namespace) -> str:
-    import ccmagic
+    from ccmagic.views.frames import sessions
     from ccmagic.views.tables import sessions_table
 
-    frame = ccmagic.sessions(tags=args.tag, sidecar=args.file)
+    frame = sessions(tags=args.tag, sidecar=args.file)
     if frame.empty:
         return f"No sessions{' tagged ' + ', '.join(args.tag) if args.tag else ''} in {args.file}."
     return str(sessions_table(frame, None, everything=args.all).to_string())
 
 
 def _history(args: argparse.Namespace) -> str:
-    import ccmagic
+    from ccmagic.views.frames import history
     from ccmagic.views.tables import static_table
 
-    frame = ccmagic.history(args.session, sidecar=args.file)
+    frame = history(args.session, sidecar=args.file)
     if frame.empty:
         return f"No turns recorded{' for ' + args.session if args.session else ''} in {args.file}."
     return static_table(frame, 0, page_size=len(frame))[1]
 
 
 def _cost(args: argparse.Namespace) -> str:
-    import ccmagic
+    from ccmagic.views.frames import history
     from ccmagic.views.tables import cost_table, totals_line
 
-    frame = ccmagic.history(sidecar=args.file)
+    frame = history(sidecar=args.file)
     if frame.empty:
         return f"No turns recorded in {args.file}: nothing has cost anything."
     return totals_line(frame) + "\n\n" + cost_table(frame, args.by).to_string()

@@ -6,8 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ccmagic.ipython.kernel_tools import ALIASES
-from ccmagic.sdk.permissions import ALWAYS_ALLOWED
+from ccmagic.core.tools import ALIASES, ALWAYS_ALLOWED
 
 if TYPE_CHECKING:
     from claude_agent_sdk import ClaudeAgentOptions

@@ -6,28 +6,9 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-COST_DIGITS = 10  # the CLI's totals carry float noise; 1e-10 USD is far below any price step
+from ccmagic.core.tools import CODE_TOOLS, SUMMARY_FIRST, TOOL_INPUT_KEYS, short_tool_name
 
-TOOL_INPUT_KEYS = {
-    "Bash": "command",
-    "Read": "file_path",
-    "Write": "file_path",
-    "Edit": "file_path",
-    "MultiEdit": "file_path",
-    "NotebookEdit": "notebook_path",
-    "Grep": "pattern",
-    "Glob": "pattern",
-    "WebFetch": "url",
-    "WebSearch": "query",
-    "Task": "description",
-    "Agent": "description",
-    "mcp__notebook__inspect": "name",
-    "mcp__notebook__cells": "count",
-    "mcp__notebook__run": "code",
-    "mcp__notebook__new_cell": "code",
-}
-CODE_TOOLS = ("mcp__notebook__run", "mcp__notebook__new_cell")  # their code is kept whole
-SUMMARY_FIRST = "mcp__notebook__"  # tools whose result starts with a one-line summary
+COST_DIGITS = 10  # the CLI's totals carry float noise; 1e-10 USD is far below any price step
 
 
 def shorten(text: str, limit: int = 80, keep_end: bool = False) -> str:
@@ -36,11 +17,6 @@ def shorten(text: str, limit: int = 80, keep_end: bool = False) -> str:
     if len(line) <= limit:
         return line
     return "…" + line[1 - limit :] if keep_end else line[: limit - 1] + "…"
-
-
-def short_tool_name(name: str) -> str:
-    """``inspect`` for ``mcp__notebook__inspect``: an MCP tool by its own name."""
-    return name.rsplit("__", 1)[-1] if name.startswith("mcp__") else name
 
 
 @dataclass
@@ -227,6 +203,10 @@ def format_total(known_usd: float, unknown_turns: int, turns: int) -> str:
         return "cost unknown"
     plural = "s" if unknown_turns != 1 else ""
     return f"≥ {format_cost(known_usd)} + {unknown_turns} turn{plural} of unknown cost"
+
+
+def format_duration(ms: int) -> str:
+    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
 
 
 def usage_tokens(usage: dict[str, Any] | None) -> int:

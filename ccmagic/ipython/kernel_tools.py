@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ccmagic.core.tools import READ_ONLY, SERVER
 from ccmagic.ipython.inspection import (
     LIMIT,
     InspectionError,
@@ -37,12 +38,6 @@ from ccmagic.session.mainthread import Interrupted, MainThread, NobodyWaiting
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
-
-SERVER = "notebook"
-PREFIX = f"mcp__{SERVER}__"
-TOOLS = ("variables", "inspect", "cells", "run", "new_cell")
-ALIASES = {name: PREFIX + name for name in TOOLS}  # "--allow run" means mcp__notebook__run
-READ_ONLY = tuple(PREFIX + name for name in ("variables", "inspect", "cells", "new_cell"))
 
 
 @dataclass

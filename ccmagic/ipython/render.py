@@ -22,13 +22,9 @@ from ccmagic.core.events import (
     ToolStarted,
     TurnEvent,
 )
-from ccmagic.core.turns import CostSoFar, ToolCall, TurnRecord, format_cost
+from ccmagic.core.turns import CostSoFar, ToolCall, TurnRecord, format_cost, format_duration
 from ccmagic.sdk.permissions import decision_line
-
-
-def format_duration(ms: int) -> str:
-    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
-
+from ccmagic.views.tables import NO_MATH
 
 REPLAYED = "↺ replayed"  # how a replayed turn's footer starts (nbval_sanitize.cfg drops it)
 
@@ -154,9 +150,6 @@ class TurnContent:
         if foot:
             lines.append("── " + foot)
         return "\n".join(line for line in lines if line)
-
-
-NO_MATH = "tex2jax_ignore mathjax_ignore"  # two costs ("$0.01 ... $0.02") are not LaTeX
 
 
 def _ours(text: str, tag: str = "span") -> str:

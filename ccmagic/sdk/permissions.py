@@ -15,13 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ccmagic.core.events import Decided, TurnEvent
+from ccmagic.core.tools import READING_TOOLS
 from ccmagic.core.turns import ToolCall, TurnRecord, shorten
-
-# Claude Code's own boundary holds for reading: inside the working folder (and folders added
-# with --add-dir) its read-only tools run without asking; outside, they reach the gate like
-# any other tool. Only tools that touch no file are allowed outright.
-ALWAYS_ALLOWED = ("TodoWrite",)
-READING_TOOLS = ("Read", "Grep", "Glob", "LS", "NotebookRead")
 
 Decision = Literal["once", "session", "deny"]
 Approver = Callable[["ApprovalRequest"], Awaitable[tuple["Decision | None", bool]]]

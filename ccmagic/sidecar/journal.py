@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from ccmagic.core.turns import TurnRecord, known_totals, short_tool_name
+from ccmagic.core.tools import short_tool_name
+from ccmagic.core.turns import TurnRecord, known_totals
 from ccmagic.errors import SidecarError
 from ccmagic.sidecar.file import SidecarState, SidecarStore, now_iso, open_sidecar
 from ccmagic.sidecar.redaction import SETTINGS, Findings, redact_record

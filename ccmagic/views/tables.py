@@ -15,13 +15,13 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from ccmagic.core.turns import format_cost, format_total, is_missing, shorten
-from ccmagic.ipython.render import NO_MATH, format_duration
+from ccmagic.core.turns import format_cost, format_duration, format_total, is_missing, shorten
 
 if TYPE_CHECKING:
     import pandas as pd
 
 PAGE_SIZE = 25
+NO_MATH = "tex2jax_ignore mathjax_ignore"  # two costs ("$0.01 ... $0.02") are not LaTeX
 ALL = "(all sessions)"
 
 
