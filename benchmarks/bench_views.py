@@ -1,6 +1,6 @@
-"""history() on a 10,000-turn sidecar, and the first render of the history view.
+"""history() on a 10,000-turn sidecar of 50 lines, and the first render of the history view.
 
-python benchmarks/bench_views.py [--turns 10000] [--reps 5]
+python benchmarks/bench_views.py [--turns 10000] [--lines 50] [--reps 5]
 """
 
 from __future__ import annotations
@@ -14,19 +14,19 @@ from pathlib import Path
 from _common import median_ms
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.test_views import write_sidecar
-
 import ccmagic
 from ccmagic.views.tables import HistoryView
+from tests.support import write_sidecar
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=10_000)
+    parser.add_argument("--lines", type=int, default=50, help="lines of the edited session")
     parser.add_argument("--reps", type=int, default=5)
     args = parser.parse_args()
     path = Path(tempfile.mkdtemp()) / "big.claude.json"
-    write_sidecar(path, args.turns)
+    write_sidecar(path, args.turns, args.lines)
     ccmagic.history(notebook=path)  # imports pandas once, outside the timing
     HistoryView(ccmagic.history(notebook=path))  # imports ipywidgets once
     loads, renders = [], []
@@ -39,7 +39,8 @@ def main() -> None:
         view._repr_mimebundle_()
         renders.append(time.perf_counter() - started)
     size = path.stat().st_size / 1e6
-    print(f"sidecar                 {args.turns:,} turns, {size:.1f} MB")
+    lines = int(frame.query("session == 'analysis'")["line"].max())
+    print(f"sidecar                 {args.turns:,} turns, {lines} lines, {size:.1f} MB")
     print(f"ccmagic.history()       {median_ms(loads):6.1f} ms (target <= 200)")
     print(f"history view, 1st render{median_ms(renders):6.1f} ms (target <= 300)")
     print(f"rows built              {len(view.rows.options)} (one page)")

@@ -53,7 +53,7 @@ def _cost(args: argparse.Namespace) -> str:
 
 
 def _git_setup(args: argparse.Namespace) -> str:
-    from ccmagic.sidecar.merge import git_setup
+    from ccmagic.cli.git import git_setup
 
     return git_setup(args.globally)
 

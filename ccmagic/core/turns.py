@@ -113,6 +113,7 @@ class TurnRecord:
     batch: str | None = None  # the batch this turn answered an item of (ccmagic.batch)
     item: Any = None  # that item's key
     prompt_uuid: str | None = None  # the prompt's transcript entry (a branch forks before it)
+    after: str | None = None  # the prompt_uuid of the turn it followed: its parent turn
     asked_with: dict[str, Any] = field(default_factory=dict)  # options that change answers
     layout: list[list[Any]] = field(default_factory=list)  # text and tool pieces, in order
     redacted: dict[str, Any] = field(default_factory=dict)  # secrets taken out: count, kinds
@@ -178,6 +179,27 @@ class CostSoFar:
     def text(self) -> str:
         """``$0.012``, ``≥ $0.012 + 2 turns of unknown cost`` or ``cost unknown``."""
         return format_total(self.known_usd, self.unknown_turns, self.turns)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a turn stands, as its cell's footer says: its label (``analysis ⎇2 #3``) and,
+    when totals are shown, what was *spent* under its name (every turn asked under it, on
+    every line) and what its *line* holds (the turns Claude remembers there)."""
+
+    label: str
+    spent: CostSoFar | None = None
+    line: CostSoFar | None = None
+
+    @property
+    def totals(self) -> str | None:
+        """``so far: $0.0056`` and, when its line holds other turns, ``(this line: $0.0032)``."""
+        if self.spent is None:
+            return None
+        text = f"so far: {self.spent.text}"
+        if self.line is not None and self.line != self.spent:
+            text += f" (this line: {self.line.text})"
+        return text
 
 
 def is_missing(value: Any) -> bool:

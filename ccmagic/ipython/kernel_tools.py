@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ccmagic.core.tools import READ_ONLY, SERVER
+from ccmagic.ipython.cell_below import holds_code_below
 from ccmagic.ipython.inspection import (
     LIMIT,
     InspectionError,
@@ -48,6 +49,7 @@ class CellRun:
     source: str
     result: str = ""
     error: str = ""
+    cell_id: str | None = None  # the frontend's (JupyterLab and VS Code send one)
 
 
 class CellLog:
@@ -56,6 +58,16 @@ class CellLog:
 
     def __init__(self, size: int = 50) -> None:
         self.runs: deque[CellRun] = deque(maxlen=size)
+        self.running: tuple[str | None, str] = (None, "")  # the cell running now: id, source
+
+    def started(self, info: Any) -> None:
+        """IPython's ``pre_run_cell`` hook."""
+        self.running = (getattr(info, "cell_id", None), getattr(info, "raw_cell", "") or "")
+
+    def holds_below(self, code: str, notebook: Path | None) -> bool:
+        """Whether the cell below the running one already holds ``code``."""
+        ran = [(run.cell_id, run.source) for run in self.runs]
+        return holds_code_below(*self.running, ran, notebook, code)
 
     def record(self, result: ExecutionResult) -> None:
         """IPython's ``post_run_cell`` hook."""
@@ -63,7 +75,7 @@ class CellLog:
         source = getattr(info, "raw_cell", "") or ""
         if not source.strip() or getattr(info, "silent", False):
             return
-        run = CellRun(result.execution_count, source)
+        run = CellRun(result.execution_count, source, cell_id=getattr(info, "cell_id", None))
         if result.result is not None:
             run.result = short_repr(result.result, 300)
         error = result.error_before_exec or result.error_in_exec
@@ -200,6 +212,11 @@ class KernelTools:
         return self.log.recent(max(1, min(count, 50)), self.shell)
 
     def new_cell(self, code: str) -> str:
+        if self.log.holds_below(code, self.notebook()):
+            return (
+                "already in the cell below, not inserted again\n"
+                "The cell below this one holds exactly that code (from an earlier answer)."
+            )
         self._new_cells.append(code.rstrip())
         self.shell.set_next_input("\n\n".join(self._new_cells), replace=False)
         return (

@@ -171,6 +171,7 @@ class ClaudeMagics(Magics):
         if shell is not None:
             shell.events.register("pre_run_cell", self._remember_cell)
             shell.events.register("post_run_cell", self._preload_once)
+            shell.events.register("pre_run_cell", self.cell_log.started)
             shell.events.register("post_run_cell", self.cell_log.record)
 
     @validate("redact")
@@ -323,18 +324,15 @@ class ClaudeMagics(Magics):
             attachments=attachments,
         )
         self.registry.asked(name, record)
-        so_far = session.cost
+        line = session.cost
+        standing = self.registry.standing(record, line, totals=self.show_total)
         warnings = self.registry.refresh()
         if record.redacted:
             from ccmagic.sidecar.redaction import notice
 
             warnings.append(notice(record.redacted))
-        view.finish(
-            record,
-            so_far if self.show_total else None,
-            warnings,
-            output_metadata(record, so_far, session.session.fork_from),
-        )
+        metadata = output_metadata(record, line, session.session.fork_from, standing.label)
+        view.finish(record, standing, warnings, metadata)
         if session.last_interrupted:
             raise KeyboardInterrupt("Claude's answer was interrupted; the partial answer is kept.")
         failure = failure_of(record, self.cli_path)
@@ -349,10 +347,12 @@ class ClaudeMagics(Magics):
         line = self.registry.cursor(name).line
         record = line[index]
         so_far = CostSoFar.of(line[: index + 1])
+        standing = self.registry.standing(record, so_far, totals=self.show_total, replayed=True)
         parent = line[index - 1].session_id if index else None
-        metadata = output_metadata(record, so_far, parent if parent != record.session_id else None)
+        parent = parent if parent != record.session_id else None
+        metadata = output_metadata(record, so_far, parent, standing.label)
         view = self._view(name, record.session_id, notes, thinking)
-        view.replay(record, so_far if self.show_total else None, metadata | {"replayed": True})
+        view.replay(record, standing, metadata | {"replayed": True})
 
     def _refuse(self, name: str, prompt: str, reason: str) -> None:
         from ccmagic.errors import NotRecorded

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ccmagic.core.options import SessionOptions
-from ccmagic.core.turns import TurnRecord
+from ccmagic.core.turns import CostSoFar, Standing, TurnRecord
 from ccmagic.errors import SidecarError
 from ccmagic.notebook.follow import move_sidecar, renamed_to, sidecar_holding
 from ccmagic.notebook.location import NotebookLocation, SavedSession, saved_sessions
-from ccmagic.notebook.replay import Cell, Cursor, Replay, Step, decide, line_of, turns_shown_above
+from ccmagic.notebook.replay import Cell, Cursor, Replay, Step, decide, turns_shown_above
 from ccmagic.session.loop import shared_loop
 from ccmagic.session.session import BlockingSession, Toolbox
 from ccmagic.sidecar.file import sidecar_path
@@ -72,7 +72,7 @@ class SessionRegistry:
         sidecar = sidecar_path(notebook)
         if notebook.exists() or not sidecar.exists():
             return notebook
-        renamed = renamed_to(notebook, set(self.journal.state().conversations))
+        renamed = renamed_to(notebook, set(self.journal.tree().conversations))
         if renamed is None:
             return notebook
         self._followed[notebook] = renamed
@@ -116,9 +116,7 @@ class SessionRegistry:
         cursor = self._cursors.get(name)
         if cursor is None:
             plan = None if name in self._fresh else self.journal.continuation(name)
-            state = self.journal.state()
-            conversation = state.conversations.get(plan.session_id) if plan else None
-            line = line_of(state, conversation) if conversation else []
+            line = self.journal.tree().line_of(plan.session_id) if plan else []
             # turns a fork inherited from another name were shown under that name's cells
             inherited = next((i for i, t in enumerate(line) if t.session == name), len(line))
             cursor = Cursor(line, at=inherited)
@@ -135,6 +133,18 @@ class SessionRegistry:
         if isinstance(step, Replay):
             cursor.at, cursor.used = step.index + 1, True
         return step
+
+    def standing(
+        self, record: TurnRecord, line: CostSoFar, *, totals: bool = True, replayed: bool = False
+    ) -> Standing:
+        """The turn's label and (``totals``) what was spent under its name, as of when it was
+        asked, beside what ``line`` (its line) holds: the same figures every view shows."""
+        tree = self.journal.tree()
+        label = tree.label_of(record)
+        if not totals:
+            return Standing(label)
+        spent = tree.spent_until(record) if replayed else tree.spent(record.session)
+        return Standing(label, spent, line)
 
     def asked(self, name: str, record: TurnRecord) -> None:
         """A cell of ``name`` was asked live: its turn ends the line (unless it never reached
@@ -265,16 +275,25 @@ class SessionRegistry:
                 drops_turn=drops,
                 first_turn=kept.turn + 1,
                 history=line[:index],
-                known_totals=self.journal.lineage_totals(kept.session_id),
+                known_totals=self.journal.tree().lineage_totals(kept.session_id),
             )
             session.session.announce("branch", parent=kept.session_id, fork_turn=kept.turn)
         cursor.line, cursor.at = line[:index], index
-        shown = f"after turn {line[index - 1].turn}" if index else "from the start"
+        shown = f"after {self.journal.tree().label_of(line[index - 1])}" if index else "afresh"
         if dropped is not None:
+            earlier = self._labels(line[index:])
             notices.append(
-                f"Branched session {name} {shown}: Claude does not see the {len(line) - index} "
-                f"later turn(s) of the earlier line, which stay in the sidecar."
+                f"Branched session {name} {shown}: this cell starts a new line. The cells "
+                f"showing {earlier} belong to the earlier line, which Claude does not see "
+                "here (it stays in the sidecar and in every total of what was spent)."
             )
+
+    def _labels(self, turns: list[TurnRecord]) -> str:
+        """``analysis #3, analysis #4`` (at most five named; how many more, after them)."""
+        tree = self.journal.tree()
+        labels = [tree.label_of(t) for t in turns[:5]]
+        more = f" and {len(turns) - 5} more" if len(turns) > 5 else ""
+        return ", ".join(labels) + more
 
     # -- subcommands -------------------------------------------------------------------------
     def new(self, name: str) -> str | None:
@@ -287,7 +306,7 @@ class SessionRegistry:
             self.flush()
             old: str | None = session.session_id
         else:
-            conversation = self.journal.state().conversation(name)
+            conversation = self.journal.tree().conversation(name)
             old = conversation.session_id if conversation else None
         self._fresh.add(name)
         return old
@@ -312,7 +331,7 @@ class SessionRegistry:
             raise SidecarError(f"Session {name} has no turns to fork from yet.")
         parent_id, turns = plan.session_id, plan.first_turn - 1
         parent_totals = plan.known_totals
-        existing = self.journal.state().conversation(new_name)
+        existing = self.journal.tree().conversation(new_name)
         if existing and existing.parent == parent_id and existing.fork_turn in (turns, None):
             return None
         old = self._sessions.pop(new_name, None)

@@ -22,16 +22,17 @@ from ccmagic.core.events import (
     ToolStarted,
     TurnEvent,
 )
-from ccmagic.core.turns import CostSoFar, ToolCall, TurnRecord, format_cost, format_duration
+from ccmagic.core.turns import Standing, ToolCall, TurnRecord, format_cost, format_duration
 from ccmagic.sdk.permissions import decision_line
 from ccmagic.views.tables import NO_MATH
 
 REPLAYED = "↺ replayed"  # how a replayed turn's footer starts (nbval_sanitize.cfg drops it)
 
 
-def footer(record: TurnRecord, so_far: CostSoFar | None = None) -> str:
-    """model · tokens in/out · this turn's cost · duration · session #turn · the session's
-    running total (· how it ended); a try that never reached the model says so instead."""
+def footer(record: TurnRecord, standing: Standing | None = None) -> str:
+    """model · tokens in/out · this turn's cost · duration · its label · what was spent under
+    its name (and on its line, when that differs) · how it ended; a try that never reached
+    the model says so instead."""
     if record.turn is None:
         why = "interrupted while connecting" if record.interrupted else record.error or "failed"
         return f"{record.session} · not sent to Claude: {why.rstrip('.')}"
@@ -41,10 +42,10 @@ def footer(record: TurnRecord, so_far: CostSoFar | None = None) -> str:
         f" / {record.output_tokens:,} out",
         format_cost(record.cost_usd),
         format_duration(record.duration_ms),
-        f"{record.session} #{record.turn}",
+        standing.label if standing is not None else f"{record.session} #{record.turn}",
     ]
-    if so_far is not None:
-        parts.append(f"so far: {so_far.text}")
+    if standing is not None and standing.totals:
+        parts.append(standing.totals)
     if record.interrupted:
         parts.append("⏹ interrupted")
     elif record.is_error:
@@ -224,7 +225,7 @@ class NotebookTurnView:
     def finish(
         self,
         record: TurnRecord,
-        so_far: CostSoFar | None = None,
+        standing: Standing | None = None,
         warnings: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
@@ -240,14 +241,14 @@ class NotebookTurnView:
             status = self.content.status  # a retry that never got through stays said
             self.content = TurnContent.of(record, notices)
             self.content.status = status if record.is_error else None
-        self._show(footer(record, so_far))
+        self._show(footer(record, standing))
 
-    def replay(self, record: TurnRecord, so_far: CostSoFar, metadata: dict[str, Any]) -> None:
+    def replay(self, record: TurnRecord, standing: Standing, metadata: dict[str, Any]) -> None:
         """A recorded turn shown again, marked as such; nothing is asked."""
         self.metadata = {"ccmagic": metadata}
         self.content = TurnContent.of(record, self.content.notices)
         asked = record.started_at[:10]
-        self._show(f"{REPLAYED} (asked {asked}) · {footer(record, so_far)}")
+        self._show(f"{REPLAYED} (asked {asked}) · {footer(record, standing)}")
 
     def _show(self, foot: str | None) -> None:
         from IPython.display import display
@@ -288,19 +289,17 @@ class TerminalTurnView:
     def finish(
         self,
         record: TurnRecord,
-        so_far: CostSoFar | None = None,
+        standing: Standing | None = None,
         warnings: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self.out.write("\n── " + footer(record, so_far) + "\n")
+        self.out.write("\n── " + footer(record, standing) + "\n")
         for warning in warnings or []:
             self.out.write(f"⚠ {warning}\n")
         self.out.flush()
 
-    def replay(
-        self, record: TurnRecord, so_far: CostSoFar | None, metadata: dict[str, Any]
-    ) -> None:
+    def replay(self, record: TurnRecord, standing: Standing, metadata: dict[str, Any]) -> None:
         content = TurnContent.of(record)
         self.out.write(content.plain(f"{REPLAYED} (asked {record.started_at[:10]}) · "
-                                     f"{footer(record, so_far)}") + "\n")  # fmt: skip
+                                     f"{footer(record, standing)}") + "\n")  # fmt: skip
         self.out.flush()

@@ -43,7 +43,7 @@ def sidecar_holding(notebook: Path, ids: set[str]) -> Path | None:
         if path == own or path.name.endswith(RECOVERY_SUFFIX):
             continue
         try:
-            recorded = set(Sidecar(path).state().conversations)
+            recorded = set(Sidecar(path).tree().conversations)
         except SidecarError:
             continue
         if ids & recorded:

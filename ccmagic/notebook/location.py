@@ -44,11 +44,12 @@ def locate_notebook(user_ns: Mapping[str, Any], setting: str | None) -> Notebook
 
 
 def output_metadata(
-    record: TurnRecord, so_far: CostSoFar, parent: str | None = None
+    record: TurnRecord, so_far: CostSoFar, parent: str | None = None, label: str | None = None
 ) -> dict[str, Any]:
     """What a ``%%claude`` output keeps under ``"ccmagic"``: enough to continue the
     conversation, number its turns and keep its costs exact from the notebook alone (the
-    CLI's running totals are what a later process's first turn is measured from)."""
+    CLI's running totals are what a later process's first turn is measured from). ``so_far``
+    is what its line has cost; ``label`` how the cell names the turn (``analysis ⎇2 #3``)."""
     meta: dict[str, Any] = {
         "session": record.session,
         "session_id": record.session_id,
@@ -62,6 +63,8 @@ def output_metadata(
     }
     if parent:
         meta["parent"] = parent
+    if label:
+        meta["label"] = label
     return meta
 
 

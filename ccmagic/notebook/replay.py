@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from ccmagic.core.turns import TurnRecord
-from ccmagic.sidecar.file import Conversation, SidecarState
 
 MODES = ("auto", "off", "only")
 NBVAL_SANITIZE = Path(__file__).with_name("nbval_sanitize.cfg")
@@ -105,20 +104,6 @@ class Cursor:
     line: list[TurnRecord] = field(default_factory=list)
     at: int = 0  # the next turn a cell would replay
     used: bool = False  # this kernel has replayed or asked a turn of it
-
-
-def line_of(state: SidecarState, conversation: Conversation) -> list[TurnRecord]:
-    """The turns a conversation holds, oldest first: those of the conversation it branched
-    from up to the branch point, then its own (tries that never reached the model left out)."""
-    own = [t for t in conversation.turns if t.turn is not None]
-    parent = state.conversations.get(conversation.parent or "")
-    if parent is None or conversation.reason not in ("fork", "branch", "batch"):
-        return own
-    fork_turn = conversation.fork_turn
-    inherited = line_of(state, parent)
-    if fork_turn is not None:
-        inherited = [t for t in inherited if t.turn is not None and t.turn <= fork_turn]
-    return inherited + own
 
 
 def decide(

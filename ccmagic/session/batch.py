@@ -107,7 +107,7 @@ def status_of(record: TurnRecord) -> str:
 def _recorded(journal: Journal, name: str) -> dict[str, TurnRecord]:
     """The latest recorded turn of each item of batch ``name``, by the item's JSON key."""
     latest: dict[str, TurnRecord] = {}
-    for conversation in journal.state().conversations.values():
+    for conversation in journal.tree().conversations.values():
         for record in conversation.turns:
             if record.batch != name:
                 continue

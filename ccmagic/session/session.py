@@ -175,6 +175,12 @@ class Session:
         return max([self._first_turn - 1, *numbered]) + 1
 
     @property
+    def last_prompt_uuid(self) -> str | None:
+        """The latest turn of this conversation as this process knows it: the next turn's
+        parent (two kernels continuing one conversation each go on from their own)."""
+        return next((t.prompt_uuid for t in reversed(self.turns) if t.turn is not None), None)
+
+    @property
     def cost(self) -> CostSoFar:
         """What the conversation has cost so far (turns of unknown cost are counted apart)."""
         return self.prior + CostSoFar.of(self.turns)
@@ -364,6 +370,7 @@ class Session:
                 raise
             record = TurnRecord(self.name, self.session_id, self.next_turn, prompt, cell_id=cell_id)
             record.asked_with = self.options.answer_changing()
+            record.after = self.last_prompt_uuid
             record.attached = list(attachments or {})
             if batch is not None:
                 record.batch, record.item = batch

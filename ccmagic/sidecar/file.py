@@ -26,22 +26,18 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from ccmagic.core.turns import TurnRecord
 from ccmagic.errors import SidecarError
+from ccmagic.sidecar.fold import TurnTree
+from ccmagic.sidecar.format import FORMAT, RECOVERY_SUFFIX, SUFFIX, TRAILER, VERSION
 from ccmagic.sidecar.locking import locked
 
-FORMAT = "ccmagic-sidecar"
-VERSION = 1
-TRAILER = b"\n]}\n"
-SUFFIX = ".claude.json"
-RECOVERY_SUFFIX = ".claude.recovery.json"
+FOLDED = ("session", "turn", "tags")  # the kinds of event the turn tree is made of
 
 
 @contextlib.contextmanager
@@ -55,6 +51,13 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+FileState = tuple[int, int, int]  # inode, size, modification time (ns)
+
+
+def _state_of(st: os.stat_result) -> FileState:
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def sidecar_path(notebook: Path) -> Path:
@@ -73,25 +76,26 @@ class Sidecar:
         self.path = path
         self.notebook_name = notebook_name
         self.pending: list[dict[str, Any]] = []
-        self._valid_as_of: tuple[int, int, int] | None = None  # (inode, size, mtime) checked
+        self._valid_as_of: FileState | None = None  # as it was last checked
 
     # -- writing -----------------------------------------------------------------------------
-    def append(self, *events: dict[str, Any]) -> None:
-        """Add events (after any still pending) at the end of the file, creating it if needed.
+    def append(self, *events: dict[str, Any]) -> tuple[FileState | None, FileState | None]:
+        """Add events (after any still pending) at the end of the file, creating it if needed;
+        returns the file's state just before and just after (``None``: it had no events).
 
         On failure the events stay in :attr:`pending` and the error is raised. Events queued
         meanwhile by another thread (the session store's) are kept for the next append.
         """
         batch, self.pending = [*self.pending, *events], []
         if not batch:
-            return
+            return None, None
         try:
-            self._write(batch)
+            return self._write(batch)
         except BaseException:
             self.pending = batch + self.pending
             raise
 
-    def _write(self, events: list[dict[str, Any]]) -> None:
+    def _write(self, events: list[dict[str, Any]]) -> tuple[FileState | None, FileState]:
         """Under the file's own lock: check that the file still ends where an append must,
         then overwrite its closing ``]}`` with the events and a new one, in one write."""
         lines = b",\n".join(
@@ -101,6 +105,7 @@ class Sidecar:
             fd = hold.fd
             assert fd is not None
             size = os.lseek(fd, 0, os.SEEK_END)
+            before = _state_of(os.fstat(fd)) if size else None
             if size == 0:  # new (or made empty by a crash while it was made): the header first
                 size = self._create(fd)
             self.check()
@@ -119,7 +124,8 @@ class Sidecar:
                 os.pwrite(fd, TRAILER, size - len(TRAILER))
                 os.ftruncate(fd, size)
                 raise
-            self._valid_as_of = self._stat()
+            self._valid_as_of = _state_of(os.fstat(fd))
+            return before, self._valid_as_of
 
     def _create(self, fd: int) -> int:
         """Write the header of a new sidecar into ``fd``; returns its size."""
@@ -135,9 +141,16 @@ class Sidecar:
         return len(text)
 
     # -- reading -----------------------------------------------------------------------------
-    def _stat(self) -> tuple[int, int, int]:
-        st = self.path.stat()
-        return (st.st_ino, st.st_size, st.st_mtime_ns)
+    def _stat(self) -> FileState:
+        return _state_of(self.path.stat())
+
+    def file_state(self) -> FileState | None:
+        """The file as it stands (``None`` when absent or empty): what a cache is keyed by."""
+        try:
+            state = self._stat()
+        except FileNotFoundError:
+            return None
+        return state if state[1] else None
 
     def _read(self) -> bytes:
         """The whole file, read under the lock: an append elsewhere rewrites its closing
@@ -217,6 +230,11 @@ class Sidecar:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise self._damaged(f"line {number} is not valid JSON") from exc
 
+    def header(self) -> dict[str, Any]:
+        """The file's header (format, version, notebook, created_at); ``{}`` when empty."""
+        data = self._read() if self.path.exists() else b""
+        return self._header(data.split(b"\n", 1)[0]) if data else {}
+
     def _header(self, first: bytes) -> dict[str, Any]:
         line = first.rstrip(b"\r\n")
         try:
@@ -241,12 +259,10 @@ class Sidecar:
         self._valid_as_of = None
         return SidecarError(f"{self.path} cannot be read: {why}.", "The file was not changed.")
 
-    # -- folding -----------------------------------------------------------------------------
-    def state(self) -> SidecarState:
-        state = SidecarState()
-        for event in self.events(("session", "turn", "tags")):
-            state.apply(event)
-        return state
+    # -- the record ------------------------------------------------------------------------------
+    def tree(self) -> TurnTree:
+        """The conversations and turns recorded here (:mod:`ccmagic.sidecar.fold`)."""
+        return TurnTree(self.events(FOLDED))
 
     def transcript(self, key: dict[str, Any]) -> list[dict[str, Any]] | None:
         """The transcript entries stored under ``key``, each ``uuid`` once, in order."""
@@ -290,75 +306,6 @@ class Sidecar:
         """Transcript events in the file, then those still waiting to be written."""
         waiting = [e for e in self.pending if e.get("event") == "transcript"]
         return [*self.events(("transcript",)), *waiting]
-
-
-@dataclass
-class Conversation:
-    """One Claude session id as the sidecar knows it."""
-
-    session: str
-    session_id: str
-    reason: str = "start"
-    parent: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-    tags: list[str] = field(default_factory=list)
-    started_at: str = ""
-    turns: list[TurnRecord] = field(default_factory=list)
-    fork_turn: int | None = None  # the parent's last turn it keeps (a fork or branch)
-    transcripts: str | None = None  # "none": its transcript was kept out of the sidecar
-    note: str | None = None  # what to say when it is next continued (after a merge)
-
-
-@dataclass
-class SidecarState:
-    """The sidecar's events folded into conversations, and the current one of each name."""
-
-    conversations: dict[str, Conversation] = field(default_factory=dict)
-    current: dict[str, str] = field(default_factory=dict)
-
-    def apply(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        if kind == "session" and event.get("reason") == "current":
-            # a merge names the line a session goes on with; the rest of it stays as it was
-            known = self.conversations.get(event["session_id"])
-            if known is not None:
-                self.current[known.session] = known.session_id
-                known.note = event.get("note")
-        elif kind == "session":
-            conv = Conversation(
-                session=event["session"],
-                session_id=event["session_id"],
-                reason=event.get("reason", "start"),
-                parent=event.get("parent"),
-                options=event.get("options") or {},
-                tags=list(event.get("tags") or []),
-                started_at=event.get("at", ""),
-                fork_turn=event.get("fork_turn"),
-                transcripts=event.get("transcripts"),
-            )
-            known = self.conversations.get(conv.session_id)
-            if known is not None:  # the same conversation under a name again: its past stays
-                conv.turns = known.turns
-                conv.parent = conv.parent or known.parent
-                conv.fork_turn = known.fork_turn if conv.fork_turn is None else conv.fork_turn
-            self.conversations[conv.session_id] = conv
-            self.current[conv.session] = conv.session_id
-        elif kind == "turn":
-            record = TurnRecord.from_dict(event)
-            conv = self.conversations.setdefault(
-                record.session_id, Conversation(record.session, record.session_id)
-            )
-            conv.turns.append(record)
-            conv.note = None  # said with the turn that continued it
-            self.current.setdefault(record.session, record.session_id)
-        elif kind == "tags":
-            tagged = self.conversations.get(event["session_id"])
-            if tagged is not None:
-                tagged.tags = sorted(set(tagged.tags) | set(event.get("tags") or []))
-
-    def conversation(self, name: str) -> Conversation | None:
-        session_id = self.current.get(name)
-        return self.conversations.get(session_id) if session_id else None
 
 
 def project_digest(project_key: str) -> str:

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ccmagic.core.tools import short_tool_name
-from ccmagic.core.turns import TurnRecord, known_totals
+from ccmagic.core.turns import TurnRecord
 from ccmagic.errors import SidecarError
-from ccmagic.sidecar.file import SidecarState, SidecarStore, now_iso, open_sidecar
+from ccmagic.sidecar.file import FOLDED, FileState, SidecarStore, now_iso, open_sidecar
+from ccmagic.sidecar.fold import TurnTree
 from ccmagic.sidecar.redaction import SETTINGS, Findings, redact_record
 from ccmagic.sidecar.transcripts import (
     Trimmer,
@@ -81,6 +82,8 @@ class Journal:
         self._trimmers: dict[str, Trimmer] = {}  # per conversation
         self._found: dict[str, Findings] = {}  # secrets in transcripts, per conversation
         self._tool_names: dict[str, str] = {}  # tool_use id -> tool, to say where a secret was
+        self._tree: TurnTree | None = None  # the file's events folded, kept up to date
+        self._tree_as_of: tuple[int, int, int] | None = None  # the file as it was folded
         if warning:
             self._warnings.append(warning)
         atexit.register(self.flush)  # transcript entries still queued when the process ends
@@ -119,6 +122,7 @@ class Journal:
                 sidecar.pending = self.sidecar.pending + sidecar.pending
                 self.sidecar = sidecar
                 self.store.sidecar = sidecar
+                self._tree = None
             if warning:
                 self._warnings.append(warning)
 
@@ -132,8 +136,9 @@ class Journal:
     def _write(self, *events: dict[str, Any]) -> None:
         """Append events after any that are waiting; they all wait if the write fails."""
         with self._lock:
+            written = [*self.sidecar.pending, *events]
             try:
-                self.sidecar.append(*events)
+                before, after = self.sidecar.append(*events)
             except (OSError, SidecarError) as problem:
                 why = problem.message if isinstance(problem, SidecarError) else str(problem)
                 turns = sum(1 for e in self.sidecar.pending if e.get("event") == "turn")
@@ -141,6 +146,19 @@ class Journal:
                     f"Could not write {self.sidecar.path.name} ({why}); {turns} turn(s) are "
                     "kept in memory and written as soon as it works again."
                 )
+            else:
+                self._follow_append(written, before, after)
+
+    def _follow_append(
+        self, events: list[dict[str, Any]], before: FileState | None, after: FileState | None
+    ) -> None:
+        """Our own append, applied to the folded tree, when the tree was of the file as it
+        stood just before it (else the next read folds the file afresh)."""
+        if self._tree is not None and before == self._tree_as_of and after is not None:
+            for event in events:
+                if event.get("event") in FOLDED:
+                    self._tree.apply(event)
+            self._tree_as_of = after
 
     def flush(self, transcripts_only: bool = False) -> None:
         """Write whatever waits (transcript entries queued by the store, failed writes).
@@ -238,7 +256,7 @@ class Journal:
 
     def record_tags(self, name: str, session_id: str, tags: tuple[str, ...] | list[str]) -> None:
         """Tags for a conversation; ones it already has are not written again."""
-        conversation = self.state().conversations.get(session_id) if tags else None
+        conversation = self.tree().conversations.get(session_id) if tags else None
         if tags and (conversation is None or not set(tags) <= set(conversation.tags)):
             self._write({"event": "tags", "session": name, "session_id": session_id,
                          "tags": sorted(set(tags))})  # fmt: skip
@@ -247,7 +265,7 @@ class Journal:
         """Where a branch of ``session_id`` that keeps its turns up to ``kept_turn`` forks:
         (the transcript entry to resume at, or ``None`` for its end; the prompt of the one
         turn that leaves out, for Claude Code to check, when exactly one does)."""
-        conversation = self.state().conversations.get(session_id)
+        conversation = self.tree().conversations.get(session_id)
         later = [t for t in (conversation.turns if conversation else [])
                  if t.turn is not None and t.turn > kept_turn]  # fmt: skip
         if not later:
@@ -268,17 +286,25 @@ class Journal:
         return at, dropped.prompt_uuid if len(later) == 1 and dropped.prompt_uuid else None
 
     # -- reading -----------------------------------------------------------------------------
-    def state(self) -> SidecarState:
-        """The conversations recorded so far (a sidecar that cannot be read records none)."""
-        try:
-            state = self.sidecar.state()
-        except SidecarError as problem:
-            self._warnings.append(problem.message)
-            return SidecarState()
-        for event in list(self.sidecar.pending):  # what waits to be written counts too
-            if event.get("event") in ("session", "turn", "tags"):
-                state.apply(event)
-        return state
+    def tree(self) -> TurnTree:
+        """The conversations and turns recorded so far, with what waits to be written (a
+        sidecar that cannot be read records none). Folded once per version of the file."""
+        with self._lock:
+            try:
+                stat = self.sidecar.file_state()
+                if self._tree is None or stat != self._tree_as_of or stat is None:
+                    self._tree, self._tree_as_of = self.sidecar.tree(), stat
+                tree = self._tree
+            except SidecarError as problem:
+                self._warnings.append(problem.message)
+                self._tree, tree = None, TurnTree()
+            waiting = [e for e in self.sidecar.pending if e.get("event") in FOLDED]
+        if waiting:  # a write failed: fold afresh, with what waits (rare, so not cached)
+            try:
+                tree = TurnTree([*self.sidecar.events(FOLDED), *waiting])
+            except SidecarError:
+                tree = TurnTree(waiting)
+        return tree
 
     def has_transcript(self, session_id: str) -> bool:
         return local_transcript_exists(session_id) or self.sidecar.has_transcript(session_id)
@@ -291,49 +317,30 @@ class Journal:
             # SidecarStore implements the protocol's required methods (append, load)
             await import_session_to_store(session_id, cast(SessionStore, self.store))
 
-    def lineage_totals(
-        self, session_id: str, state: SidecarState | None = None
-    ) -> dict[int, float]:
-        """Running totals reported in a conversation and the ones it was forked from."""
-        state = state or self.state()
-        totals: dict[int, float] = {}
-        seen: set[str] = set()
-        conversation = state.conversations.get(session_id)
-        while conversation is not None and conversation.session_id not in seen:
-            seen.add(conversation.session_id)
-            totals = known_totals(conversation.turns) | totals
-            conversation = state.conversations.get(conversation.parent or "")
-        return totals
-
-    def last_turn(self, session_id: str | None, state: SidecarState | None = None) -> int:
-        conversation = (state or self.state()).conversations.get(session_id or "")
-        numbered = [t.turn for t in conversation.turns if t.turn] if conversation else []
-        return max(numbered, default=0)
-
     def continuation(self, name_or_id: str) -> Continuation | None:
         """Where the conversation a name currently stands for (or a session id) goes on."""
-        state = self.state()
-        conversation = state.conversation(name_or_id) or state.conversations.get(name_or_id)
+        tree = self.tree()
+        conversation = tree.find(name_or_id)
         if conversation is None:
             return None
-        started = bool(conversation.turns) and self.has_transcript(conversation.session_id)
-        last = self.last_turn(conversation.session_id, state)
-        parent_last = 0 if started else self.last_turn(conversation.parent, state)
+        started = bool(conversation.nodes) and self.has_transcript(conversation.session_id)
+        last = tree.last_turn(conversation.session_id)
+        parent_last = 0 if started else tree.last_turn(conversation.parent)
         return Continuation(
             name=conversation.session,
             session_id=conversation.session_id,
             started=started,
             parent=conversation.parent,
             first_turn=max(last, parent_last) + 1,
-            history=conversation.turns,
-            known_totals=self.lineage_totals(conversation.session_id, state),
+            history=tree.line_of(conversation.session_id),
+            known_totals=tree.lineage_totals(conversation.session_id),
             options=conversation.options,
             note=conversation.note,
         )
 
     def cannot_resume(self, plan: Continuation) -> SidecarError:
         """Turns are recorded, but no transcript to resume them is here or in the sidecar."""
-        conversation = self.state().conversations.get(plan.session_id)
+        conversation = self.tree().conversations.get(plan.session_id)
         why = (
             "the sidecar keeps no transcripts (ClaudeMagics.transcripts = 'none' where it was "
             "recorded), and this machine's Claude Code has none of it"
@@ -349,12 +356,12 @@ class Journal:
 
     def listing(self) -> str:
         """The sessions recorded here, for an error that must say what exists."""
-        state = self.state()
-        if not state.current:
+        tree = self.tree()
+        if not tree.current:
             return f"{self.path.name} records no sessions yet."
         names = []
-        for name, session_id in sorted(state.current.items()):
-            turns = [t for t in state.conversations[session_id].turns if t.turn]
+        for name, session_id in sorted(tree.current.items()):
+            turns = [t for t in tree.conversations[session_id].turns if t.turn]
             names.append(
                 f"{name} ({len(turns)} turn{'s' if len(turns) != 1 else ''}, {session_id})"
             )

@@ -10,20 +10,22 @@ are kept. The side that went on last keeps the conversation; the other side's tu
 they parted become a branch of it (a conversation of its own that forks from the common part
 at that side's last transcript entry), and the next cell says so.
 
-    ccmagic git-setup [--global]        registers the driver (and a text diff) with git
+``ccmagic git-setup [--global]`` registers the driver (and a text diff) with git: see
+:mod:`ccmagic.cli.git`, which holds the git side of it.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import os
 import uuid
 from pathlib import Path
 from typing import Any
 
-from ccmagic.errors import SidecarError
-from ccmagic.sidecar.file import FORMAT, TRAILER, VERSION, Sidecar, now_iso
+from ccmagic.sidecar.file import Sidecar, now_iso
+from ccmagic.sidecar.fold import turn_key
+from ccmagic.sidecar.format import TRAILER
+from ccmagic.sidecar.locking import locked
 
 Event = dict[str, Any]
 BRANCHES = uuid.UUID("6f0c2c6a-3f58-4b5e-9d43-1d8e2b6f0a11")  # names merged-in lines
@@ -33,21 +35,15 @@ def _events(path: Path) -> tuple[dict[str, Any], list[Event]]:
     """A side's header and events (an empty or missing ancestor has none)."""
     if not path.exists() or path.stat().st_size == 0:
         return {}, []
-    data = path.read_bytes()
-    first = data.split(b"\n", 1)[0]
-    header = json.loads(first + b"]}")
-    version = header.get("version")
-    if header.get("format") != FORMAT or not isinstance(version, int) or version > VERSION:
-        raise SidecarError(f"{path} is not a ccmagic sidecar this version can merge.")
-    return header, list(Sidecar(path).events())
+    side = Sidecar(path)  # the one reader of the format: a damaged or newer side is refused
+    return side.header(), list(side.events())
 
 
 def _identity(event: Event) -> str:
     """What makes two events the same one (on either side)."""
     kind = event.get("event")
     if kind == "turn":
-        mark = event.get("prompt_uuid") or event.get("started_at")
-        return f"turn {event.get('session_id')} {event.get('turn')} {mark}"
+        return f"turn {turn_key(event)}"
     return json.dumps(event, sort_keys=True)
 
 
@@ -197,10 +193,18 @@ def _one_transcript_per_batch(events: list[Event]) -> list[Event]:
 
 
 def _write(path: Path, header: dict[str, Any], events: list[Event]) -> None:
+    """The merged sidecar, written whole under the file's own lock (see locking.py)."""
     head = json.dumps(header, ensure_ascii=False)[:-1] + ', "log": ['
     lines = [json.dumps(e, ensure_ascii=False, separators=(", ", ": ")) for e in events]
     body = (",\n".join(lines) + "\n") if lines else ""
-    path.write_bytes(head.encode() + b"\n" + body.encode() + TRAILER[1:])
+    data = head.encode() + b"\n" + body.encode() + TRAILER[1:]
+    with locked(path, exclusive=True, create=True) as hold:
+        assert hold.fd is not None
+        os.ftruncate(hold.fd, 0)
+        written = 0
+        while written < len(data):
+            written += os.pwrite(hold.fd, data[written:], written)
+        os.fsync(hold.fd)
 
 
 def text_of(path: Path) -> str:
@@ -218,34 +222,3 @@ def text_of(path: Path) -> str:
         blocks.append(f"{head}\n> " + str(event.get("prompt", "")).replace("\n", "\n> ")
                       + "\n" + str(event.get("response", "")))  # fmt: skip
     return "\n\n".join(blocks) + "\n"
-
-
-def git_setup(globally: bool) -> str:
-    """Register the merge driver and the text diff for ``*.claude.json`` with git."""
-    command = f'"{sys.executable}" -m ccmagic.cli'
-    scope = ["--global"] if globally else []
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SidecarError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
-        return done.stdout.strip()
-
-    git("config", *scope, "merge.ccmagic.name", "ccmagic sidecar merge")
-    git("config", *scope, "merge.ccmagic.driver", f"{command} merge-driver %O %A %B %P")
-    git("config", *scope, "diff.ccmagic.textconv", f"{command} textconv")
-    if globally:
-        configured = subprocess.run(["git", "config", "--global", "core.attributesfile"],
-                                    capture_output=True, text=True).stdout.strip()  # fmt: skip
-        attributes = Path(configured or Path.home() / ".config" / "git" / "attributes")
-        attributes = attributes.expanduser()
-    else:
-        attributes = Path(git("rev-parse", "--show-toplevel")) / ".gitattributes"
-    line = "*.claude.json merge=ccmagic diff=ccmagic"
-    attributes.parent.mkdir(parents=True, exist_ok=True)
-    current = attributes.read_text() if attributes.exists() else ""
-    if line not in current.splitlines():
-        attributes.write_text(current + ("" if not current or current.endswith("\n") else "\n")
-                              + line + "\n")  # fmt: skip
-    where = "for all your repositories" if globally else "for this repository"
-    return f"git merges and diffs *.claude.json with ccmagic {where} ({attributes})."

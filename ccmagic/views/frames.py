@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 from ccmagic.core.turns import CostSoFar
 from ccmagic.errors import SidecarError
 from ccmagic.notebook.location import default_sidecar
-from ccmagic.sidecar.file import RECOVERY_SUFFIX, SUFFIX, Sidecar, SidecarState, collector_paused
+from ccmagic.sidecar.file import FOLDED, Sidecar, collector_paused
+from ccmagic.sidecar.fold import Turn, TurnTree
+from ccmagic.sidecar.format import RECOVERY_SUFFIX, SUFFIX
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,7 +23,13 @@ HISTORY_COLUMNS = [
     "session", "session_id", "turn", "prompt", "response", "cost_usd", "input_tokens",
     "output_tokens", "cache_read_tokens", "cache_creation_tokens", "duration_ms", "model",
     "started_at", "is_error", "interrupted", "tools", "error", "cell_id", "batch", "item",
-    "line",
+    "line", "label", "current_line",
+]  # fmt: skip
+SESSION_COLUMNS = [
+    "session", "session_id", "current", "reason", "parent", "turns", "cost_usd",
+    "unknown_cost_turns", "spent_usd", "spent_turns", "spent_unknown_cost_turns", "line",
+    "line_turns", "line_cost_usd", "input_tokens", "output_tokens", "first_at", "last_at",
+    "tags", "model",
 ]  # fmt: skip
 
 
@@ -37,19 +45,19 @@ def sidecars_for(notebook: str | Path | None = None) -> list[Sidecar]:
     return [car for car in found if car.path.exists()] or found[:1]
 
 
-def load_state(notebook: str | Path | None = None) -> SidecarState:
+def load_tree(notebook: str | Path | None = None) -> TurnTree:
     """Every readable event of the notebook's sidecar files, folded together."""
-    state = SidecarState()
+    events: list[dict[str, Any]] = []
     problems = []
-    for car in sidecars_for(notebook):
-        try:
-            for event in car.events(("session", "turn", "tags")):
-                state.apply(event)
-        except SidecarError as problem:
-            problems.append(problem)
-    if problems and not state.conversations:
-        raise problems[0]
-    return state
+    with collector_paused():
+        for car in sidecars_for(notebook):
+            try:
+                events.extend(car.events(FOLDED))
+            except SidecarError as problem:
+                problems.append(problem)
+        if problems and not events:
+            raise problems[0]
+        return TurnTree(events)
 
 
 def history(
@@ -63,56 +71,45 @@ def history(
     Of ``sidecar`` (a ``.claude.json`` file), or of ``notebook``'s sidecar, or by default of
     the sidecar this kernel's cells (or ``Session()`` here) write.
 
-    ``line`` numbers the conversations of a session name (1 for its first; a branch of an
-    edited cell, ``%claude new`` or a fork start the next), so both lines of a branched
-    conversation show, each paid turn once.
+    Every turn ever asked is a row, on every line (so ``cost_usd`` sums to what was spent).
+    ``line`` is the line of its session name the turn was asked on (1 for the first; an edited
+    cell, ``%claude new``, a fork, a merged-in branch or a second kernel start the next), and
+    ``label`` how its cell shows it (``analysis ⎇2 #3``); ``current_line`` marks the turns of
+    each name's current line (what Claude remembers now). See :mod:`ccmagic.sidecar.fold`.
 
-    Built straight from the sidecar's turn events (no intermediate objects, one orjson parse,
-    no garbage collection passes meanwhile): 10,000 turns load well within the 200 ms a
-    notebook user notices.
+    Built from the sidecar's events as dicts (one orjson parse, no turn objects, no garbage
+    collection passes meanwhile): 10,000 turns load well within the 200 ms a notebook user
+    notices.
     """
     import pandas as pd
 
+    tree = load_tree(sidecar or notebook)
     with collector_paused():
+        current = {n.key for name in tree.current for n in _head_path(tree, name)}
         rows: list[dict[str, Any]] = []
-        problems: list[SidecarError] = []
-        for car in sidecars_for(sidecar or notebook):
-            try:
-                rows.extend(car.events(("session", "turn")))
-            except SidecarError as problem:
-                problems.append(problem)
-        if problems and not rows:
-            raise problems[0]
-        rows = _numbered_lines(rows)
-        if session is not None:
-            rows = [r for r in rows if r.get("session") == session]
-        for row in rows:
+        for node in tree.turns():
+            if session is not None and node.name != session:
+                continue
+            row = dict(node.event)
             row["tools"] = ", ".join(c.get("name", "") for c in row.get("tool_calls") or [])
+            row["line"] = node.line or None
+            row["label"] = node.label
+            row["current_line"] = node.key in current
+            rows.append(row)
         frame = pd.DataFrame.from_records(rows, columns=HISTORY_COLUMNS)
     frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True, format="ISO8601")
     frame["cost_usd"] = frame["cost_usd"].astype("Float64")
     for column in ("turn", "input_tokens", "output_tokens", "cache_read_tokens",
                    "cache_creation_tokens", "duration_ms", "line"):  # fmt: skip
         frame[column] = frame[column].astype("Int64")
-    frame["is_error"] = frame["is_error"].astype(bool)
-    frame["interrupted"] = frame["interrupted"].astype(bool)
+    for column in ("is_error", "interrupted", "current_line"):
+        frame[column] = frame[column].astype(bool)
     return frame.sort_values(["started_at", "turn"], kind="stable").reset_index(drop=True)
 
 
-def _numbered_lines(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The turn events, each with the ``line`` of its session name it belongs to."""
-    lines: dict[str, int] = {}
-    count: dict[str, int] = {}
-    turns = []
-    for event in events:
-        session_id, name = event.get("session_id"), event.get("session")
-        if isinstance(session_id, str) and session_id not in lines:
-            count[str(name)] = count.get(str(name), 0) + 1
-            lines[session_id] = count[str(name)]
-        if event.get("event") == "turn":
-            event["line"] = lines.get(str(session_id))
-            turns.append(event)
-    return turns
+def _head_path(tree: TurnTree, name: str) -> list[Turn]:
+    head = tree.head_of(tree.current[name])
+    return head.path() if head is not None else []
 
 
 def sessions(
@@ -123,32 +120,42 @@ def sessions(
 ) -> pd.DataFrame:
     """One row per conversation (a name keeps its earlier ones after ``new``), with totals.
 
-    ``cost_usd`` is the sum of the turns' known costs (``<NA>`` when none is known);
-    ``unknown_cost_turns`` counts the turns it leaves out, so a total is never silently short.
-    ``turns`` counts prompts the model received (not tries that never reached it).
+    ``turns``, ``cost_usd`` and ``unknown_cost_turns`` are the conversation's own turns (the
+    prompts the model received, not tries that never reached it). Two totals answer "what has
+    this session cost", the same in every view (:mod:`ccmagic.sidecar.fold`): ``spent_usd``,
+    every turn ever asked under the conversation's name, on every line (what the bill says),
+    and ``line_cost_usd``, the turns on the conversation's line (what Claude remembers, some
+    maybe asked under another name). A cost is ``<NA>`` when none of its turns' is known;
+    ``unknown_cost_turns`` says how many a sum leaves out, so a total is never silently short.
     """
     import pandas as pd
 
     wanted = {tags} if isinstance(tags, str) else set(tags or [])
-    state = load_state(sidecar or notebook)
+    tree = load_tree(sidecar or notebook)
     rows = []
-    for conv in state.conversations.values():
+    for conv in tree.conversations.values():
         if wanted and not wanted & set(conv.tags):
             continue
         turns = conv.turns
         cost = CostSoFar.of(turns)
+        spent = tree.spent(conv.session)
+        line = CostSoFar.of(tree.line_of(conv.session_id))
         rows.append(
             {
                 "session": conv.session,
                 "session_id": conv.session_id,
-                "current": state.current.get(conv.session) == conv.session_id,
+                "current": tree.current.get(conv.session) == conv.session_id,
                 "reason": conv.reason,
                 "parent": conv.parent,
                 "turns": cost.turns,
-                "cost_usd": None
-                if cost.turns and cost.unknown_turns == cost.turns
-                else cost.known_usd,
+                "cost_usd": _usd(cost),
                 "unknown_cost_turns": cost.unknown_turns,
+                "spent_usd": _usd(spent),
+                "spent_turns": spent.turns,
+                "spent_unknown_cost_turns": spent.unknown_turns,
+                "line": _line_number(tree, conv.session_id),
+                "line_turns": line.turns,
+                "line_cost_usd": _usd(line),
                 "input_tokens": sum(t.input_tokens for t in turns),
                 "output_tokens": sum(t.output_tokens for t in turns),
                 "first_at": min((t.started_at for t in turns), default=conv.started_at or None),
@@ -157,12 +164,20 @@ def sessions(
                 "model": turns[-1].model if turns else conv.options.get("model"),
             }
         )
-    frame = pd.DataFrame(rows, columns=[
-        "session", "session_id", "current", "reason", "parent", "turns", "cost_usd",
-        "unknown_cost_turns", "input_tokens", "output_tokens", "first_at", "last_at", "tags",
-        "model",
-    ])  # fmt: skip
+    frame = pd.DataFrame(rows, columns=SESSION_COLUMNS)
     for column in ("first_at", "last_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-    frame["cost_usd"] = frame["cost_usd"].astype("Float64")
+    for column in ("cost_usd", "spent_usd", "line_cost_usd"):
+        frame[column] = frame[column].astype("Float64")
+    frame["line"] = frame["line"].astype("Int64")
     return frame
+
+
+def _usd(cost: CostSoFar) -> float | None:
+    """A sum of known costs, or ``None`` when every turn's cost is unknown."""
+    return None if cost.turns and cost.unknown_turns == cost.turns else cost.known_usd
+
+
+def _line_number(tree: TurnTree, session_id: str) -> int | None:
+    head = tree.head_of(session_id)
+    return head.line or None if head is not None else None

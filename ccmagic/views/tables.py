@@ -318,26 +318,39 @@ def plot_cumulative_cost(frame: pd.DataFrame) -> dict[str, Any]:
 def sessions_table(
     frame: pd.DataFrame, live: set[str] | None, everything: bool = False
 ) -> pd.DataFrame:
-    """``%claude sessions``: one row per current conversation, for a person to read (name,
-    turns, cost, last activity in local time, live, tags); ``everything``: every conversation
-    with every column of ``ccmagic.sessions()``. ``live``: the ids with a running Claude Code
-    process (``None`` outside a kernel: no such column)."""
+    """``%claude sessions``: one row per session name, for a person to read (turns and cost
+    *spent* under it on every line, what its current *line* holds when that differs, last
+    activity in local time, live, tags); ``everything``: every conversation with every
+    column of ``ccmagic.sessions()``. ``live``: the ids with a running Claude Code process
+    (``None`` outside a kernel: no such column)."""
     frame = frame.copy()
     if live is not None:
         frame.insert(3, "live", frame["session_id"].isin(live))
     if everything:
         return frame
     current = frame[frame["current"].fillna(True).astype(bool)]
-    cost = [
+    spent = [
         format_total(0.0 if is_missing(known) else float(known), _count(unknown), _count(turns))
         for known, unknown, turns in zip(
-            current["cost_usd"], current["unknown_cost_turns"], current["turns"], strict=True
+            current["spent_usd"],
+            current["spent_unknown_cost_turns"],
+            current["spent_turns"],
+            strict=True,
         )
     ]
+    line = [
+        "" if is_missing(usd) or (not is_missing(whole) and float(usd) == float(whole))
+        else format_cost(usd)
+        for usd, whole in zip(current["line_cost_usd"], current["spent_usd"], strict=True)
+    ]  # fmt: skip
     table = current.assign(
-        cost=cost,
+        turns=current["spent_turns"],
+        spent=spent,
+        this_line=line,
         last_activity=[_local_minute(t) for t in current["last_at"]],
         tags=current["tags"].fillna(""),
     )
-    columns = ["session", "turns", "cost", "last_activity", "live", "tags"]
+    columns = ["session", "turns", "spent", "this_line", "last_activity", "live", "tags"]
+    if not any(line):
+        columns.remove("this_line")
     return table[[c for c in columns if c in table.columns]].set_index("session")

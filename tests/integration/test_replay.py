@@ -91,7 +91,9 @@ def test_an_edited_cell_branches_and_history_keeps_both_lines(
     again = run_all(path, change={3: "%%claude --session alpha\nquestion 2, reworded"})
     alpha = [text_of(again[i]) for i in (1, 3, 5)]
     assert REPLAYED in alpha[0] and REPLAYED not in alpha[1] and REPLAYED not in alpha[2]
-    assert "Branched session alpha after turn 1" in alpha[1]
+    assert "Branched session alpha after alpha #1" in alpha[1]
+    assert "The cells showing alpha #2, alpha #3 belong to the earlier line" in alpha[1]
+    assert "alpha ⎇2 #2" in alpha[1] and "alpha ⎇2 #3" in alpha[2]  # never two alpha #3s
     requests = fake_api.requests[asked:]
     assert len(requests) == 2  # the edited cell and the one after it; beta replayed
     seen = requests[0].texts
@@ -102,8 +104,20 @@ def test_an_edited_cell_branches_and_history_keeps_both_lines(
     history = ccmagic.history("alpha", notebook=path)
     assert list(zip(history["line"], history["turn"], strict=True)) == [
         (1, 1), (1, 2), (1, 3), (2, 2), (2, 3)]  # fmt: skip
+    assert list(history["label"]) == ["alpha #1", "alpha #2", "alpha #3", "alpha ⎇2 #2",
+                                      "alpha ⎇2 #3"]  # fmt: skip
+    assert list(history["current_line"]) == [True, False, False, True, True]
     frame = ccmagic.sessions(notebook=path).query("session == 'alpha'")
     assert set(frame["reason"]) == {"start", "branch"}
+    # one figure for what alpha has cost, wherever it is read: every turn asked, both lines
+    spent = round(float(history["cost_usd"].sum()), 10)
+    assert f"so far: ${spent:.4g}" in alpha[2]  # the footer of the last cell
+    assert set(frame["spent_usd"].round(10)) == {spent}
+    from ccmagic.views.tables import cost_table
+
+    assert round(float(cost_table(history, "session").loc["alpha", "cost_usd"]), 10) == spent
+    line = round(float(history[history["current_line"]]["cost_usd"].sum()), 10)
+    assert f"(this line: ${line:.4g})" in alpha[2] and line < spent
     # reopened once more, the notebook replays its new line: still nothing is paid
     asked = len(fake_api.requests)
     third = run_all(path)
@@ -123,10 +137,10 @@ def test_running_a_cell_again_regenerates_its_answer(
         after = frontend.run("%%claude -s s\nquestion C", cell_id="cell-c")
     finally:
         frontend.stop()
-    assert REPLAYED not in again and "s #2" in again  # asked anew, in B's place
+    assert REPLAYED not in again and "s ⎇2 #2" in again  # asked anew in B's place: line 2
     regenerated = fake_api.requests[asked].texts
     assert "question A" in regenerated and regenerated.count("question B") == 1
-    assert "s #3" in after and fake_api.requests[-1].texts.count("question B") == 1
+    assert "s ⎇2 #3" in after and fake_api.requests[-1].texts.count("question B") == 1
 
 
 def test_fresh_asks_even_when_a_recording_matches(

@@ -8,8 +8,6 @@ import pandas as pd
 import pytest
 
 import ccmagic
-from ccmagic.core.turns import ToolCall, TurnRecord
-from ccmagic.sidecar.file import Sidecar
 from ccmagic.views.frames import HISTORY_COLUMNS
 from ccmagic.views.tables import (
     PAGE_SIZE,
@@ -21,26 +19,7 @@ from ccmagic.views.tables import (
     static_table,
     totals_line,
 )
-
-
-def write_sidecar(path: Path, turns: int) -> None:
-    """A sidecar of ``turns`` turns over two sessions, one of unknown cost, with transcripts."""
-    car = Sidecar(path)
-    events = []
-    for n in range(1, turns + 1):
-        name = "analysis" if n % 3 else "scratch"
-        record = TurnRecord(name, f"id-{name}", n, f"question {n} about sales.csv")
-        record.started_at = f"2026-11-{1 + n * 20 // turns:02d}T10:{n % 60:02d}:00+00:00"
-        record.response = f"answer {n}\n\n- **bold** point"
-        record.cost_usd = None if n == 7 else 0.001
-        record.input_tokens, record.output_tokens, record.duration_ms = 100, 20, 900
-        record.tool_calls = [ToolCall("Read", "sales.csv", result="3 lines")]
-        record.model = "claude-x" if n % 2 else "claude-y"
-        events.append({"event": "turn"} | record.to_dict())
-        entry = {"type": "user", "uuid": f"u{n}", "text": "x" * 500}
-        key = {"project_key": "p", "session_id": "x"}
-        events.append({"event": "transcript", "key": key, "entries": [entry]})
-    car.append(*events)
+from tests.support import write_sidecar
 
 
 @pytest.fixture(scope="module")
@@ -159,11 +138,13 @@ def test_sessions_table_survives_missing_values(tmp_path: Path, missing: object)
         broken[column] = broken[column].astype(object)
         broken.loc[0, column] = missing
         compact = sessions_table(broken, {"id-scratch"})
-        assert list(compact.columns) == ["turns", "cost", "last_activity", "live", "tags"]
+        assert [c for c in compact.columns if c != "this_line"] == [
+            "turns", "spent", "last_activity", "live", "tags"
+        ]  # fmt: skip
         assert len(sessions_table(broken, set(), everything=True).columns) > 10
-    frame["cost_usd"] = pd.array([pd.NA, 0.002], dtype="Float64")
-    frame["unknown_cost_turns"] = [4, 1]
-    costs = sessions_table(frame, set())["cost"].tolist()
+    frame["spent_usd"] = pd.array([pd.NA, 0.002], dtype="Float64")
+    frame["spent_unknown_cost_turns"] = [4, 1]
+    costs = sessions_table(frame, set())["spent"].tolist()
     assert costs == ["cost unknown", "≥ $0.002 + 1 turn of unknown cost"]
 
 

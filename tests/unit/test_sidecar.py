@@ -27,7 +27,7 @@ def test_sidecar_is_json_with_one_event_per_line(tmp_path: Path) -> None:
     assert document["format"] == "ccmagic-sidecar" and document["version"] == 1
     assert [e["event"] for e in document["log"]] == ["session", "turn", "turn"]
     assert len(text.splitlines()) == 5  # header, three events, closing line
-    state = car.state()
+    state = car.tree()
     assert [t.turn for t in state.conversation("s").turns] == [1, 2]
 
 
@@ -70,7 +70,7 @@ def test_damaged_sidecar_is_never_written_and_a_recovery_file_is_used(
     assert warning and "a.claude.json" in warning and "a.claude.recovery.json" in warning
     car.append(turn(1))
     assert sidecar_path(notebook).read_text() == content
-    assert car.path.name == "a.claude.recovery.json" and car.state().conversation("s")
+    assert car.path.name == "a.claude.recovery.json" and car.tree().conversation("s")
     with pytest.raises(SidecarError):
         Sidecar(sidecar_path(notebook)).append(turn(2))
     assert sidecar_path(notebook).read_text() == content
