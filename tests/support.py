@@ -14,12 +14,14 @@ def write_sidecar(path: Path, turns: int, lines: int = 1) -> None:
     at two turns before its line's head, as an edited cell makes one."""
     car = Sidecar(path)
     events: list[dict[str, object]] = []
-    every = max(1, turns // lines)
+    every = max(1, (turns * 2 // 3) // lines)  # analysis turns per line
+    asked = 0  # analysis turns so far
     heads: dict[str, tuple[str, int, str | None]] = {}  # name -> (session id, turn, uuid)
     for n in range(1, turns + 1):
         name = "analysis" if n % 3 else "scratch"
         session_id, last, after = heads.get(name, (f"id-{name}", 0, None))
-        if name == "analysis" and n > 1 and n % every == 0 and last > 2:
+        asked += name == "analysis"
+        if name == "analysis" and asked % every == 0 and last > 2:
             parent, session_id = session_id, f"id-{name}-{n}"
             events.append({"event": "session", "session": name, "session_id": session_id,
                            "reason": "branch", "parent": parent, "fork_turn": last - 2,

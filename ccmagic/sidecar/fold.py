@@ -23,10 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
-from ccmagic.core.turns import CostSoFar, TurnRecord, known_totals
+from ccmagic.core.turns import COST_DIGITS, CostSoFar, TurnRecord, known_totals
 from ccmagic.sidecar.format import INHERITING, Event
 
 LINE_MARK = "⎇"  # U+2387, in DejaVu Sans: "analysis ⎇2 #3" is a turn of line 2
@@ -47,36 +46,38 @@ def label(name: str, line: int | None, turn: int | None) -> str:
     return f"{where} #{turn}" if turn is not None else f"{where} (not sent)"
 
 
-def _cost_of(event: Event) -> CostSoFar:
-    """One numbered turn's cost, read from its event (no record is made)."""
+def _known_cost(event: Event) -> float | None:
+    """A turn's cost as its event holds it (no record is made); ``None`` when unknown."""
     cost = event.get("cost_usd")
-    known = isinstance(cost, int | float) and not isinstance(cost, bool) and cost == cost
-    return CostSoFar(float(cost) if known else 0.0, 0 if known else 1, 1)
+    if isinstance(cost, int | float) and not isinstance(cost, bool) and cost == cost:
+        return float(cost)
+    return None
 
 
 class Turn:
     """One recorded turn in the tree (a try that never reached the model is kept, unlinked)."""
 
+    __slots__ = ("_record", "children", "conversation", "event", "key", "line", "name",
+                 "number", "parent")  # fmt: skip  (thousands are made per fold)
+
     def __init__(self, event: Event, conversation: Conversation, parent: Turn | None) -> None:
+        self._record: TurnRecord | None = None
         self.event = event
         self.key = turn_key(event)
         self.conversation = conversation
         self.parent = parent
         self.children: list[Turn] = []
         self.line = 0  # the line of its session name it was asked on (0: not sent)
+        self.name = str(event.get("session", ""))
+        number = event.get("turn")
+        self.number = number if isinstance(number, int) else None
 
     @property
-    def number(self) -> int | None:
-        turn = self.event.get("turn")
-        return turn if isinstance(turn, int) else None
-
-    @property
-    def name(self) -> str:
-        return str(self.event.get("session", ""))
-
-    @cached_property
     def record(self) -> TurnRecord:
-        return TurnRecord.from_dict(self.event)
+        """The turn as a record, made on first use (``history()`` reads events directly)."""
+        if self._record is None:
+            self._record = TurnRecord.from_dict(self.event)
+        return self._record
 
     @property
     def label(self) -> str:
@@ -143,7 +144,7 @@ class TurnTree:
         self.nodes: list[Turn] = []  # every turn and try, in file order
         self._by_key: dict[str, Turn] = {}
         self._lines: dict[str, int] = {}  # session name -> lines begun under it
-        self._spent: dict[str, CostSoFar] = {}
+        self._spent: dict[str, list[float]] = {}  # name -> [known USD, unknown turns, turns]
         for event in events:
             self.apply(event)
 
@@ -201,8 +202,7 @@ class TurnTree:
             conversation.nodes.append(Turn(event, conversation, None))
             self.nodes.append(conversation.nodes[-1])
             return
-        key = turn_key(event)
-        if key in self._by_key:  # the same turn twice (a sidecar merged by hand): once
+        if turn_key(event) in self._by_key:  # the same turn twice (merged by hand): once
             return
         node = Turn(event, conversation, self._parent_of(event, conversation, number))
         node.line = self._line_of(node)
@@ -211,8 +211,12 @@ class TurnTree:
         conversation.nodes.append(node)
         conversation._latest[number] = node
         self.nodes.append(node)
-        self._by_key[key] = node
-        self._spent[node.name] = self._spent.get(node.name, CostSoFar()) + _cost_of(event)
+        self._by_key[node.key] = node
+        spent = self._spent.setdefault(node.name, [0.0, 0, 0])
+        cost = _known_cost(event)
+        spent[0] += cost or 0.0
+        spent[1] += cost is None
+        spent[2] += 1
 
     def _parent_of(self, event: Event, conversation: Conversation, number: int) -> Turn | None:
         """The turn this one followed: named by the turn itself (``after``), else the latest
@@ -291,7 +295,8 @@ class TurnTree:
 
     def spent(self, name: str) -> CostSoFar:
         """Every turn ever asked under ``name``, on every line."""
-        return self._spent.get(name, CostSoFar())
+        known, unknown, turns = self._spent.get(name, (0.0, 0, 0))
+        return CostSoFar(round(known, COST_DIGITS), int(unknown), int(turns))
 
     def spent_until(self, record: TurnRecord) -> CostSoFar:
         """What had been spent under the turn's name when it was asked (a replayed footer)."""

@@ -86,16 +86,13 @@ def history(
     tree = load_tree(sidecar or notebook)
     with collector_paused():
         current = {n.key for name in tree.current for n in _head_path(tree, name)}
-        rows: list[dict[str, Any]] = []
-        for node in tree.turns():
-            if session is not None and node.name != session:
-                continue
-            row = dict(node.event)
+        nodes = [n for n in tree.turns() if session is None or n.name == session]
+        rows = [n.event for n in nodes]  # parsed for this call only: filled in place
+        for node, row in zip(nodes, rows, strict=True):
             row["tools"] = ", ".join(c.get("name", "") for c in row.get("tool_calls") or [])
             row["line"] = node.line or None
             row["label"] = node.label
             row["current_line"] = node.key in current
-            rows.append(row)
         frame = pd.DataFrame.from_records(rows, columns=HISTORY_COLUMNS)
     frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True, format="ISO8601")
     frame["cost_usd"] = frame["cost_usd"].astype("Float64")
