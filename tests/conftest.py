@@ -211,6 +211,7 @@ class LiveFrontend:
     def __init__(self, notebook_path: Path) -> None:
         from jupyter_client.manager import KernelManager
 
+        self.notebook_path = notebook_path
         self.km = KernelManager(kernel_name="python3")
         self.km.start_kernel(
             env=dict(os.environ, JPY_SESSION_NAME=str(notebook_path)),
@@ -274,9 +275,17 @@ class LiveFrontend:
                 elif kind == "error":
                     shown.append(f"{content['ename']}: {content['evalue']}")
                 elif kind == "status" and content["execution_state"] == "idle":
-                    self.reply = self.kc.get_shell_msg(timeout=10)["content"]
+                    self.reply = self._reply_to(msg_id)
                     return "\n".join(shown)
         raise TimeoutError(f"the cell did not finish within {timeout} s")
+
+    def _reply_to(self, msg_id: str) -> dict[str, Any]:
+        """The shell channel's reply to ``msg_id`` (replies to earlier requests, such as
+        the kernel_info of start-up, are passed over)."""
+        while True:
+            reply = self.kc.get_shell_msg(timeout=10)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return dict(reply["content"])
 
     def stop(self) -> None:
         self.kc.stop_channels()

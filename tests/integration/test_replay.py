@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -267,3 +268,33 @@ def test_decide_replays_branches_and_continues(line: list[TurnRecord]) -> None:
         Branch(2)
     )
     assert decide(Cursor(list(line)), Cell("a", {}, []), "off", nowhere) == Continue()
+
+
+def test_code_handed_back_again_is_not_inserted_twice(
+    frontend: LiveFrontend, fake_api: FakeAnthropicAPI
+) -> None:
+    """Edit, Run All, Restart and Run All: the cell below the asking one holds the code once,
+    and the last Run All asks nothing."""
+    code = "df.plot()"
+    new_cell = Reply("Here.", tool_uses=[("mcp__notebook__new_cell", {"code": code})])
+
+    def run_all(kernel: LiveFrontend, prompt: str) -> list[dict[str, Any]]:
+        kernel.run("%load_ext ccmagic", cell_id="load")
+        shown = kernel.run(f"%%claude -s a\n{prompt}", cell_id="ask")
+        assert kernel.reply.get("status") == "ok", shown
+        payloads = [p for p in kernel.reply.get("payload", []) if p["source"] == "set_next_input"]
+        kernel.run(code, cell_id="below")  # the cell JupyterLab inserted, run by Run All
+        return payloads
+
+    fake_api.script(new_cell, "The code is in a cell below.")
+    assert [p["text"] for p in run_all(frontend, "plot it")] == [code]  # inserted, once
+    fake_api.script(new_cell, "It is in the cell below.")
+    assert run_all(frontend, "plot it, edited") == []  # asked again: the code is below
+    assert "already in the cell below" in "\n".join(fake_api.requests[-1].texts)
+    asked = len(fake_api.requests)
+    restarted = LiveFrontend(frontend.notebook_path)
+    try:
+        assert run_all(restarted, "plot it, edited") == []  # replayed: nothing inserted
+    finally:
+        restarted.stop()
+    assert len(fake_api.requests) == asked
