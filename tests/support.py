@@ -21,7 +21,7 @@ def write_sidecar(path: Path, turns: int, lines: int = 1) -> None:
         name = "analysis" if n % 3 else "scratch"
         session_id, last, after = heads.get(name, (f"id-{name}", 0, None))
         asked += name == "analysis"
-        if name == "analysis" and asked % every == 0 and last > 2:
+        if lines > 1 and name == "analysis" and asked % every == 0 and last > 2:
             parent, session_id = session_id, f"id-{name}-{n}"
             events.append({"event": "session", "session": name, "session_id": session_id,
                            "reason": "branch", "parent": parent, "fork_turn": last - 2,

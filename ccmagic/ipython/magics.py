@@ -325,7 +325,9 @@ class ClaudeMagics(Magics):
         )
         self.registry.asked(name, record)
         line = session.cost
-        standing = self.registry.standing(record, line, totals=self.show_total)
+        standing = self.registry.standing(
+            record, line, totals=self.show_total, unrecorded=session.session.prior
+        )
         warnings = self.registry.refresh()
         if record.redacted:
             from ccmagic.sidecar.redaction import notice

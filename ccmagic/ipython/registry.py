@@ -135,16 +135,23 @@ class SessionRegistry:
         return step
 
     def standing(
-        self, record: TurnRecord, line: CostSoFar, *, totals: bool = True, replayed: bool = False
+        self,
+        record: TurnRecord,
+        line: CostSoFar,
+        *,
+        totals: bool = True,
+        replayed: bool = False,
+        unrecorded: CostSoFar | None = None,
     ) -> Standing:
         """The turn's label and (``totals``) what was spent under its name, as of when it was
-        asked, beside what ``line`` (its line) holds: the same figures every view shows."""
+        asked, beside what ``line`` (its line) holds: the same figures every view shows.
+        ``unrecorded``: earlier turns only the notebook's outputs know (a lost sidecar)."""
         tree = self.journal.tree()
         label = tree.label_of(record)
         if not totals:
             return Standing(label)
         spent = tree.spent_until(record) if replayed else tree.spent(record.session)
-        return Standing(label, spent, line)
+        return Standing(label, spent + (unrecorded or CostSoFar()), line)
 
     def asked(self, name: str, record: TurnRecord) -> None:
         """A cell of ``name`` was asked live: its turn ends the line (unless it never reached

@@ -130,6 +130,9 @@ class Conversation:
             return self.head
         if number in self._latest:
             return self._latest[number]
+        head = self.head
+        if head is not None and head.number is not None and head.number <= number:
+            return head  # numbers with gaps (older sidecars): the latest below is the head
         below = [n for n in self._latest if n <= number]
         return self._latest[max(below)] if below else None
 

@@ -228,8 +228,10 @@ class HistoryView:
         self.detail.append_display_data(Markdown(f"**answer**\n\n{answer or '*(no answer)*'}"))
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget, and the static table as the form a saved or converted notebook shows
+        (a widget's view is gone once its kernel is)."""
         bundle = self.widget._repr_mimebundle_(**kwargs) or {}
-        return {**bundle, "text/plain": "(the live history browser: it needs the kernel)"}
+        return {**bundle, **history_bundle(self.shown.iloc[::-1])}
 
 
 def cost_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -53,9 +53,10 @@ def test_history_shows_one_page_newest_first_and_no_widget(big: Path) -> None:
 def test_history_widget_browses_pages_and_sessions(big: Path) -> None:
     view = HistoryView(ccmagic.history(notebook=big))
     assert len(view.rows.options) == PAGE_SIZE
-    assert view.rows.options[0][0].startswith("analysis │ 10000 │")  # newest first
+    assert view.rows.options[0][0].startswith("analysis │ 6667 │")  # newest first
     bundle = view._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "ccmagic-history" in bundle["text/html"]  # what a saved notebook shows of it
     view.picker.value = "scratch"
     assert all(label.startswith("scratch") for label, _ in view.rows.options)
     view.next.click()

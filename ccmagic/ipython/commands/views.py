@@ -48,9 +48,10 @@ def history(magics: ClaudeMagics, args: argparse.Namespace) -> None:
         from IPython.core.error import UsageError
 
         raise UsageError("--page counts from 1 (the newest turns).")
-    display(history_bundle(frame, page=args.page - 1), raw=True)
-    if args.widget:
+    if args.widget:  # one output: the widget, with the static table as its saved form
         display(HistoryView(frame, args.session))
+    else:
+        display(history_bundle(frame, page=args.page - 1), raw=True)
 
 
 @subcommand(
