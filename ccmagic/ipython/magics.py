@@ -8,8 +8,20 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
-from traitlets import Bool, Enum, Float, Integer, List, TraitError, Unicode, validate
+from traitlets import (
+    Bool,
+    Enum,
+    Float,
+    Integer,
+    List,
+    TraitError,
+    Unicode,
+    default,
+    observe,
+    validate,
+)
 
+from ccmagic.core.modes import ApprovalMode, ReplayMode, TranscriptMode, values
 from ccmagic.core.options import PERMISSION_MODES, SessionOptions, split_tools
 from ccmagic.ipython.arguments import CommandParser, HelpWanted, arg
 from ccmagic.ipython.kernel_tools import CellLog
@@ -59,7 +71,14 @@ def help_text() -> str:
 
 @magics_class
 class ClaudeMagics(Magics):
-    """Talk to Claude from notebook cells; defaults below are set with ``%config ClaudeMagics``."""
+    """Talk to Claude from notebook cells; defaults below are set with ``%config ClaudeMagics``.
+
+    Most settings are the magic's own (its cells' options). Three are the kernel's, shared with
+    the Python API (``ccmagic.Session``, ``batch``) in it, because they guard what the whole
+    process writes and runs: ``max_live_sessions`` (= ``ccmagic.set_max_live_sessions``),
+    ``transcripts`` and ``redact``. They read the process's current values, and change them
+    only when set; loading the magic changes nothing.
+    """
 
     default_session = Unicode("default", help="Session used when a cell names none.").tag(
         config=True
@@ -101,8 +120,8 @@ class ClaudeMagics(Magics):
         True, help="End each answer's footer with what its session has cost so far."
     ).tag(config=True)
     approvals = Enum(
-        ("auto", "ask", "deny"),
-        "auto",
+        values(ApprovalMode),
+        ApprovalMode.AUTO.value,
         help="Tools that need approval: 'ask' the person (a prompt in the cell), 'deny' at "
         "once, or 'auto' (ask when someone can answer: a frontend that takes input, such as "
         "JupyterLab, Notebook or VS Code, or a terminal; deny in nbclient, papermill, nbval).",
@@ -126,31 +145,33 @@ class ClaudeMagics(Magics):
         "statistics only (for sensitive data).",
     ).tag(config=True)
     replay = Enum(
-        ("auto", "off", "only"),
-        "auto",
+        values(ReplayMode),
+        ReplayMode.AUTO.value,
         help="Re-run cells: 'auto' shows the recorded answer of a cell that matches the "
         "session's next recorded turn and branches the conversation where a cell was edited; "
         "'off' always asks and appends; 'only' never asks (a cell with no recorded answer "
         "fails: CI, nbval and papermill runs without a key).",
     ).tag(config=True)
     transcripts = Enum(
-        ("redacted", "full", "none"),
-        "redacted",
+        values(TranscriptMode),
+        TranscriptMode.REDACTED.value,
         help="What the sidecar keeps of Claude Code's transcript (a resume on another machine "
         "reads it): 'redacted' (secrets replaced), 'full' (as Claude saw it), or 'none' (the "
-        "notebook still replays and lists its turns, but only this machine can resume).",
+        "notebook still replays and lists its turns, but only this machine can resume). For "
+        "every sidecar this kernel writes, the Python API's too.",
     ).tag(config=True)
     redact = List(
         Unicode(),
         help="More patterns (regular expressions) to keep out of the sidecar and the saved "
-        "answers, besides the key formats and credentials ccmagic always redacts.",
+        "answers, besides the key formats and credentials ccmagic always redacts. For every "
+        "sidecar this kernel writes, the Python API's too.",
     ).tag(config=True)
     max_live_sessions = Integer(
         4,
         min=1,
         help="Most Claude Code processes this kernel keeps running (each takes about 180 MB); "
         "one more closes the least recently used idle session, which resumes by itself on its "
-        "next use. It bounds ccmagic.batch workers too.",
+        "next use. For the whole kernel: it bounds ccmagic.Session and batch workers too.",
     ).tag(config=True)
     notebook_path = Unicode(
         None,
@@ -164,14 +185,24 @@ class ClaudeMagics(Magics):
         self._cell_id: str | None = None
         self._cell_source = ""
         self.cell_log = CellLog()
-        self._limit_live({"new": self.max_live_sessions})
-        self.observe(self._limit_live, names="max_live_sessions")
-        self._configure_redaction(None)  # as set in a config file, before any change
-        self.observe(self._configure_redaction, names=["transcripts", "redact"])
+        self._preload: Any = None
+        self._hooks = [
+            ("pre_run_cell", self._remember_cell),
+            ("post_run_cell", self._preload_once),
+            ("post_run_cell", self.cell_log.record),
+        ]
         if shell is not None:
-            shell.events.register("pre_run_cell", self._remember_cell)
-            shell.events.register("post_run_cell", self._preload_once)
-            shell.events.register("post_run_cell", self.cell_log.record)
+            for event, hook in self._hooks:
+                shell.events.register(event, hook)
+
+    def unhook(self) -> None:
+        """Unregister every event hook this magic (and its preload) registered."""
+        if self.shell is None:
+            return
+        hooks = self._hooks + (self._preload.stop() if self._preload is not None else [])
+        for event, hook in hooks:
+            if hook in self.shell.events.callbacks[event]:
+                self.shell.events.unregister(event, hook)
 
     @validate("redact")
     def _patterns(self, proposal: Any) -> list[str]:
@@ -187,15 +218,36 @@ class ClaudeMagics(Magics):
                 ) from None
         return list(proposal["value"])
 
-    def _configure_redaction(self, change: Any) -> None:
-        from ccmagic.sidecar.redaction import configure
+    # -- the kernel's settings: read from the process, written only when set -----------------
+    @default("max_live_sessions")
+    def _live_limit(self) -> int:
+        from ccmagic.session.live import live_sessions
 
-        configure(self.redact, self.transcripts)
+        return live_sessions().limit
 
+    @observe("max_live_sessions")
     def _limit_live(self, change: Any) -> None:
         from ccmagic.session.live import set_max_live_sessions
 
         set_max_live_sessions(change["new"])
+
+    @default("transcripts")
+    def _transcripts_kept(self) -> str:
+        from ccmagic.sidecar.redaction import SETTINGS
+
+        return str(SETTINGS.transcripts)
+
+    @default("redact")
+    def _patterns_redacted(self) -> list[str]:
+        from ccmagic.sidecar.redaction import SETTINGS
+
+        return [regex.pattern for regex in SETTINGS.redactor.patterns]
+
+    @observe("transcripts", "redact")
+    def _configure_redaction(self, change: Any) -> None:
+        from ccmagic.sidecar.redaction import configure
+
+        configure(self.redact, self.transcripts)
 
     def _preload_once(self, result: Any) -> None:
         """After the %load_ext cell: import the SDK while the kernel is idle (``preload``)."""
@@ -204,8 +256,10 @@ class ClaudeMagics(Magics):
         if self.shell is None:
             return
         self.shell.events.unregister("post_run_cell", self._preload_once)
+        self._hooks.remove(("post_run_cell", self._preload_once))
         if self.preload and "claude_agent_sdk" not in sys.modules:
-            IdlePreload(self.shell).idle()
+            self._preload = IdlePreload(self.shell)
+            self._preload.idle()
 
     def _remember_cell(self, info: Any) -> None:
         """Keep the id of the cell about to run (JupyterLab and VS Code send one) and its
@@ -300,7 +354,7 @@ class ClaudeMagics(Magics):
         attached = split_tools(args.attach)
         cell = Cell(prompt, options.answer_changing(), list(attached), self._cell_id, args.fresh,
                     self._cell_source)  # fmt: skip
-        step = self.registry.plan(name, cell, self.replay)
+        step = self.registry.plan(name, cell, ReplayMode(self.replay))
         notes = self.registry.take_notes()
         if isinstance(step, Replay):
             self._replay(name, step.index, args.thinking, notes)
@@ -333,7 +387,7 @@ class ClaudeMagics(Magics):
             record,
             so_far if self.show_total else None,
             warnings,
-            output_metadata(record, so_far, session.session.fork_from),
+            output_metadata(record, so_far, session.fork_from),
         )
         if session.last_interrupted:
             raise KeyboardInterrupt("Claude's answer was interrupted; the partial answer is kept.")
@@ -387,7 +441,8 @@ class ClaudeMagics(Magics):
         """Ask the person when one can answer (see ``approvals``); ``None`` denies at once."""
         from ccmagic.ipython.approval import ask_person, can_ask
 
-        if self.approvals == "ask" or (self.approvals == "auto" and can_ask(self.shell)):
+        mode = ApprovalMode(self.approvals)
+        if mode is ApprovalMode.ASK or (mode is ApprovalMode.AUTO and can_ask(self.shell)):
             return ask_person
         return None
 
