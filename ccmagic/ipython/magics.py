@@ -14,17 +14,14 @@ from traitlets import (
     Float,
     Integer,
     List,
-    TraitError,
     Unicode,
-    default,
-    observe,
-    validate,
 )
 
-from ccmagic.core.modes import ApprovalMode, ReplayMode, TranscriptMode, values
+from ccmagic.core.modes import ApprovalMode, ReplayMode, values
 from ccmagic.core.options import PERMISSION_MODES, SessionOptions, split_tools
 from ccmagic.ipython.arguments import CommandParser, HelpWanted, arg
 from ccmagic.ipython.kernel_tools import CellLog
+from ccmagic.ipython.settings import KernelSettings
 
 CELL_ARGS = [
     arg("--session", "-s", metavar="NAME", help="Name of the conversation (default: 'default')."),
@@ -70,14 +67,11 @@ def help_text() -> str:
 
 
 @magics_class
-class ClaudeMagics(Magics):
+class ClaudeMagics(Magics, KernelSettings):
     """Talk to Claude from notebook cells; defaults below are set with ``%config ClaudeMagics``.
 
-    Most settings are the magic's own (its cells' options). Three are the kernel's, shared with
-    the Python API (``ccmagic.Session``, ``batch``) in it, because they guard what the whole
-    process writes and runs: ``max_live_sessions`` (= ``ccmagic.set_max_live_sessions``),
-    ``transcripts`` and ``redact``. They read the process's current values, and change them
-    only when set; loading the magic changes nothing.
+    Most settings are the magic's own (its cells' options); the kernel's, shared with the
+    Python API, are in :class:`~ccmagic.ipython.settings.KernelSettings`.
     """
 
     default_session = Unicode("default", help="Session used when a cell names none.").tag(
@@ -152,27 +146,6 @@ class ClaudeMagics(Magics):
         "'off' always asks and appends; 'only' never asks (a cell with no recorded answer "
         "fails: CI, nbval and papermill runs without a key).",
     ).tag(config=True)
-    transcripts = Enum(
-        values(TranscriptMode),
-        TranscriptMode.REDACTED.value,
-        help="What the sidecar keeps of Claude Code's transcript (a resume on another machine "
-        "reads it): 'redacted' (secrets replaced), 'full' (as Claude saw it), or 'none' (the "
-        "notebook still replays and lists its turns, but only this machine can resume). For "
-        "every sidecar this kernel writes, the Python API's too.",
-    ).tag(config=True)
-    redact = List(
-        Unicode(),
-        help="More patterns (regular expressions) to keep out of the sidecar and the saved "
-        "answers, besides the key formats and credentials ccmagic always redacts. For every "
-        "sidecar this kernel writes, the Python API's too.",
-    ).tag(config=True)
-    max_live_sessions = Integer(
-        4,
-        min=1,
-        help="Most Claude Code processes this kernel keeps running (each takes about 180 MB); "
-        "one more closes the least recently used idle session, which resumes by itself on its "
-        "next use. For the whole kernel: it bounds ccmagic.Session and batch workers too.",
-    ).tag(config=True)
     notebook_path = Unicode(
         None,
         allow_none=True,
@@ -203,51 +176,6 @@ class ClaudeMagics(Magics):
         for event, hook in hooks:
             if hook in self.shell.events.callbacks[event]:
                 self.shell.events.unregister(event, hook)
-
-    @validate("redact")
-    def _patterns(self, proposal: Any) -> list[str]:
-        """A pattern that is no regular expression is refused where it is set."""
-        import re
-
-        for pattern in proposal["value"]:
-            try:
-                re.compile(pattern)
-            except re.error as problem:
-                raise TraitError(
-                    f"redact: {pattern!r} is no regular expression: {problem}"
-                ) from None
-        return list(proposal["value"])
-
-    # -- the kernel's settings: read from the process, written only when set -----------------
-    @default("max_live_sessions")
-    def _live_limit(self) -> int:
-        from ccmagic.session.live import live_sessions
-
-        return live_sessions().limit
-
-    @observe("max_live_sessions")
-    def _limit_live(self, change: Any) -> None:
-        from ccmagic.session.live import set_max_live_sessions
-
-        set_max_live_sessions(change["new"])
-
-    @default("transcripts")
-    def _transcripts_kept(self) -> str:
-        from ccmagic.sidecar.redaction import SETTINGS
-
-        return str(SETTINGS.transcripts)
-
-    @default("redact")
-    def _patterns_redacted(self) -> list[str]:
-        from ccmagic.sidecar.redaction import SETTINGS
-
-        return [regex.pattern for regex in SETTINGS.redactor.patterns]
-
-    @observe("transcripts", "redact")
-    def _configure_redaction(self, change: Any) -> None:
-        from ccmagic.sidecar.redaction import configure
-
-        configure(self.redact, self.transcripts)
 
     def _preload_once(self, result: Any) -> None:
         """After the %load_ext cell: import the SDK while the kernel is idle (``preload``)."""

@@ -7,6 +7,13 @@ same id when the process has died. The process is :class:`~ccmagic.sdk.client.Cl
 what its messages mean is read by :mod:`ccmagic.sdk.reader`; which tools may run is decided by
 the :class:`~ccmagic.sdk.gate.PermissionGate`. :class:`~ccmagic.session.blocking.BlockingSession`
 is its twin for code that cannot await.
+
+A session's lower-level arguments: ``start`` says where the conversation starts
+(:class:`~ccmagic.core.start.Start`: a pre-assigned id, a resume, a fork, and the turns
+before). ``journal`` is where it records (given by the magic's registry, which records the
+conversation's start itself: ``reason=None``). ``toolbox`` adds tools of the caller's (the
+kernel's ``notebook`` tools). ``on_record`` hooks are called with each finished turn before
+the next prompt is sent.
 """
 
 from __future__ import annotations
@@ -28,14 +35,14 @@ from ccmagic.notebook.location import default_sidecar
 from ccmagic.sdk.client import ClaudeCode
 from ccmagic.sdk.failures import ResumeRefused, TurnBroken, bundled_cli_path
 from ccmagic.sdk.gate import PermissionGate
-from ccmagic.sdk.options import Extras, Where, agent_options
+from ccmagic.sdk.options import agent_options
 from ccmagic.sdk.reader import TurnReader
+from ccmagic.session.connection import extras, where
 from ccmagic.session.live import live_sessions
 from ccmagic.session.mainthread import MainThread
 from ccmagic.session.recorder import Recorder
 from ccmagic.session.toolbox import Toolbox
 from ccmagic.sidecar.journal import Journal
-from ccmagic.sidecar.transcripts import local_transcript_exists
 
 EventHandler = Callable[[TurnEvent], None]
 RecordHook = Callable[[TurnRecord], None]
@@ -57,14 +64,7 @@ class Session:
     ``.claude.json`` path; by default the one ``ccmagic.history()`` reads, i.e. this kernel's
     notebook's, or ``ccmagic.claude.json`` in the working directory; ``False``: nothing is
     recorded), tagged with ``tags``. :meth:`resume` continues it later, in any process that
-    has the sidecar.
-
-    Lower level: ``start`` says where the conversation starts (:class:`~ccmagic.core.start.
-    Start`: a pre-assigned id, a resume, a fork, and the turns before). ``journal`` is where
-    it records (given by the magic's registry, which records the conversation's start
-    itself: ``reason=None``). ``toolbox`` adds tools of the caller's (the kernel's
-    ``notebook`` tools). ``on_record`` hooks are called with each finished turn before the
-    next prompt is sent.
+    has the sidecar. The lower-level arguments are described in the module's docstring.
     """
 
     def __init__(
@@ -83,8 +83,7 @@ class Session:
         self.options = options or SessionOptions()
         self.toolbox = toolbox
         if journal is None and sidecar is not False:
-            path = default_sidecar() if sidecar in (None, True) else Path(str(sidecar))
-            journal = Journal.at(path)
+            journal = Journal.at(default_sidecar() if sidecar in (None, True) else str(sidecar))
         self.journal = journal
         self.name = name
         self.session_id = start.resume or start.session_id or str(uuid.uuid4())
@@ -96,8 +95,8 @@ class Session:
         self._recorder: Recorder | None = None
         if journal is not None:
             announce = {"reason": reason, "tags": sorted(set(tags)), "parent": start.fork_from}
-            self._recorder = Recorder(journal, announce if reason else None)
-            self.on_record.append(self._record)
+            recorder = self._recorder = Recorder(journal, announce if reason else None)
+            self.on_record.append(lambda record: recorder.record(record, self.name, self.options))
         self.permissions = PermissionGate()
         self.main_thread = MainThread()  # where tool approvals and kernel tools run
         self.reconnect_notice: str | None = None  # what the next connect says, if it resumes
@@ -157,7 +156,10 @@ class Session:
 
     async def connect(self, emit: EventHandler | None = None) -> None:
         """Start the Claude Code process: a new session, or a resume of this one."""
-        process = ClaudeCode(agent_options(self.options, self._where(), self._extras()))
+        start = where(self.session_id, self._started, self.fork_from, self._fork_at)
+        added = extras(self.permissions, self._stderr.append, self.journal, self.toolbox,
+                       self.main_thread)  # fmt: skip
+        process = ClaudeCode(agent_options(self.options, start, added))
         await live_sessions().make_room(self)
         self._connecting = process
         cli = self.options.cli_path or str(bundled_cli_path())
@@ -171,50 +173,19 @@ class Session:
         finally:
             self._connecting = None
         if self._connected_once and emit is not None:
-            emit(Notice(self.reconnect_notice or self._died_notice))
+            died = f"Claude Code had stopped; reconnected by resuming {self.session_id}."
+            emit(Notice(self.reconnect_notice or died))
         self.reconnect_notice = None
         self._process = process
         live_sessions().used(self)
         self._connected_once = True
         self._meter = CostMeter(known=self.known_totals)
 
-    def _where(self) -> Where:
-        if self._started or local_transcript_exists(self.session_id):
-            return Where(resume=self.session_id)
-        if self.fork_from:
-            at, drops = self._fork_at
-            return Where(self.session_id, self.fork_from, fork=True, at=at, drops=drops)
-        return Where(session_id=self.session_id)
-
-    def _extras(self) -> Extras:
-        extras = Extras(can_use_tool=self.permissions, stderr=self._stderr.append)
-        if self.journal is not None:
-            extras.store = self.journal.store
-        toolbox = self.toolbox
-        if toolbox is not None:
-
-            async def refuse(tool: str, tool_input: dict[str, Any]) -> str | None:
-                return toolbox.refusal(tool, tool_input)
-
-            extras.mcp_servers = {toolbox.name: toolbox.server(self.main_thread)}
-            extras.also_allowed = toolbox.read_only
-            extras.also_system = toolbox.instructions()
-            extras.pre_tool_use.append(refuse)
-        return extras
-
     def announce(self, reason: str, **extra: Any) -> None:
         """Record how this conversation started (``branch``, with its parent and fork turn)
         together with its first turn."""
         if self._recorder is not None:
             self._recorder.announce(reason, **extra)
-
-    def _record(self, record: TurnRecord) -> None:
-        assert self._recorder is not None
-        self._recorder.record(record, self.name, self.options)
-
-    @property
-    def _died_notice(self) -> str:
-        return f"Claude Code had stopped; reconnected by resuming {self.session_id}."
 
     async def close(self, grace: float = 5.0, notice: str | None = None) -> None:
         """Disconnect, ending the Claude Code process; the conversation can be resumed later.
@@ -279,9 +250,9 @@ class Session:
             assert task is not None
             turn = self._turn = _TurnInFlight(task)
             await self._ensure_connected(turn, emit)
-            record = TurnRecord(self.name, self.session_id, self.next_turn, prompt, cell_id=cell_id)
-            record.asked_with = self.options.answer_changing()
-            record.attached = list(attachments or {})
+            record = TurnRecord(self.name, self.session_id, self.next_turn, prompt, cell_id=cell_id,
+                                asked_with=self.options.answer_changing(),
+                                attached=list(attachments or {}))  # fmt: skip
             if batch is not None:
                 record.batch, record.item = batch
             reader = TurnReader(record, emit, self._meter)
@@ -317,7 +288,10 @@ class Session:
                 record.interrupted = True
             else:
                 turn.reader = reader
-                await self._ask(reader, text)
+                assert self._process is not None
+                await _read_turn(self._process, reader, text)
+                if not reader.finish():  # the process ended during the turn
+                    await self.close()
         except asyncio.CancelledError:
             record.interrupted = True
             record.response = record.response or reader.partial_text
@@ -330,16 +304,15 @@ class Session:
         if not reader.reached:
             record.turn = None  # recorded, but not a turn of the conversation
 
-    async def _ask(self, reader: TurnReader, text: str) -> None:
-        assert self._process is not None
-        prompt_uuid = reader.record.prompt_uuid = str(uuid.uuid4())
-        try:
-            async for message in self._process.ask(text, prompt_uuid):
-                reader.read(message)
-        except TurnBroken as broken:
-            reader.record.error, reader.record.error_kind = broken.message, broken.kind
-        if not reader.finish():
-            await self.close()
+
+async def _read_turn(process: ClaudeCode, reader: TurnReader, text: str) -> None:
+    """Ask ``text`` and read the answer into ``reader``; a failed process is the turn's error."""
+    prompt_uuid = reader.record.prompt_uuid = str(uuid.uuid4())
+    try:
+        async for message in process.ask(text, prompt_uuid):
+            reader.read(message)
+    except TurnBroken as broken:
+        reader.record.error, reader.record.error_kind = broken.message, broken.kind
 
 
 def _with_attachments(prompt: str, attachments: dict[str, str]) -> str:
