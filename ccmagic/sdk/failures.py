@@ -92,6 +92,7 @@ def describe_result(result: ResultMessage) -> tuple[str, ErrorKind]:
     if status:
         meaning = HTTP_STATUS_MEANING.get(status, "the API returned an error")
         return f"Claude API error {status}: {meaning}.", "api"
+    # a result carries no type for this: Claude Code's own words for an unreachable API
     if "Connection error" in text or "ECONNREFUSED" in text or "Unable to connect" in text:
         return (
             "Could not reach the Claude API; Claude Code gave up after its retries.",
