@@ -1,15 +1,11 @@
-"""The settings of one conversation, and how they become the SDK's ``ClaudeAgentOptions``."""
+"""The settings of one conversation (:mod:`ccmagic.sdk.options` makes the SDK's of them)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ccmagic.core.tools import ALIASES, ALWAYS_ALLOWED
-
-if TYPE_CHECKING:
-    from claude_agent_sdk import ClaudeAgentOptions
+from ccmagic.core.tools import ALIASES
 
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto")
 
@@ -53,44 +49,6 @@ class SessionOptions:
         record = asdict(self)
         record.pop("env")
         return {k: list(v) if isinstance(v, tuple) else v for k, v in record.items()}
-
-    def to_sdk(
-        self,
-        *,
-        session_id: str | None = None,
-        resume: str | None = None,
-        fork: bool = False,
-        also_allowed: tuple[str, ...] = (),
-        also_system: str = "",
-        **extra: Any,
-    ) -> ClaudeAgentOptions:
-        """The SDK's options; ``also_allowed`` and ``also_system`` come from a toolbox."""
-        from claude_agent_sdk import ClaudeAgentOptions
-
-        system: dict[str, Any] = {"type": "preset", "preset": "claude_code"}
-        appended = "\n\n".join(text for text in (also_system, self.system) if text)
-        if appended:
-            system["append"] = appended
-        return ClaudeAgentOptions(
-            model=self.model,
-            system_prompt=system,  # type: ignore[arg-type]
-            max_turns=self.max_turns,
-            max_budget_usd=self.max_budget_usd,
-            cwd=str(Path(self.cwd).expanduser()) if self.cwd else None,
-            add_dirs=[str(Path(d).expanduser()) for d in self.add_dirs],
-            allowed_tools=list(
-                dict.fromkeys([*ALWAYS_ALLOWED, *also_allowed, *self.allowed_tools])
-            ),
-            disallowed_tools=list(self.disallowed_tools),
-            permission_mode=self.permission_mode,  # type: ignore[arg-type]
-            cli_path=self.cli_path,
-            env=dict(self.env),
-            include_partial_messages=True,
-            session_id=session_id,
-            resume=resume,
-            fork_session=fork,
-            **extra,
-        )
 
 
 def split_tools(values: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:

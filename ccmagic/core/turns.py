@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from ccmagic.core.modes import Outcome
 from ccmagic.core.tools import CODE_TOOLS, SUMMARY_FIRST, TOOL_INPUT_KEYS, short_tool_name
 
 COST_DIGITS = 10  # the CLI's totals carry float noise; 1e-10 USD is far below any price step
@@ -117,6 +118,15 @@ class TurnRecord:
     asked_with: dict[str, Any] = field(default_factory=dict)  # options that change answers
     layout: list[list[Any]] = field(default_factory=list)  # text and tool pieces, in order
     redacted: dict[str, Any] = field(default_factory=dict)  # secrets taken out: count, kinds
+
+    @property
+    def outcome(self) -> Outcome:
+        """How it ended; a try that never reached the model is ``not sent``."""
+        if self.turn is None and (self.is_error or self.interrupted):
+            return Outcome.NOT_SENT
+        if self.interrupted:
+            return Outcome.INTERRUPTED
+        return Outcome.ERROR if self.is_error else Outcome.OK
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

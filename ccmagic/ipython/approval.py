@@ -17,13 +17,15 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ccmagic.sdk.permissions import ApprovalRequest, Decision
+from ccmagic.core.modes import Decision
+from ccmagic.core.permissions import ApprovalRequest
 
 PROMPT = "Allow it? y = once · a = for this session · n = deny: "
+ONCE, SESSION, DENY = Decision.ONCE, Decision.SESSION, Decision.DENY
 ANSWERS: dict[str, Decision] = {
-    "y": "once", "yes": "once", "once": "once",
-    "a": "session", "always": "session", "session": "session",
-    "n": "deny", "no": "deny", "deny": "deny", "": "deny",
+    "y": ONCE, "yes": ONCE, "once": ONCE,
+    "a": SESSION, "always": SESSION, "session": SESSION,
+    "n": DENY, "no": DENY, "deny": DENY, "": DENY,
 }  # fmt: skip
 
 
@@ -31,8 +33,16 @@ def can_ask(shell: Any) -> bool:
     """Whether a person can answer: the kernel's frontend allows stdin, or a terminal is there."""
     kernel = getattr(shell, "kernel", None)
     if kernel is not None:
-        return bool(getattr(kernel, "_allow_stdin", True))  # set per execute_request
+        return frontend_allows_stdin(kernel)
     return sys.stdin is not None and sys.stdin.isatty()
+
+
+def frontend_allows_stdin(kernel: Any) -> bool:
+    """Whether the frontend that sent the running cell takes ``input()``: the
+    ``allow_stdin`` of its execute_request, read through ipykernel's public ``get_parent``
+    (a missing flag means no, as ipykernel itself reads it)."""
+    parent = kernel.get_parent("shell") or {}
+    return bool(parent.get("content", {}).get("allow_stdin", False))
 
 
 def question(request: ApprovalRequest) -> dict[str, str]:

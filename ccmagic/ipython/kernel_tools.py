@@ -269,9 +269,8 @@ class KernelTools:
 
     # -- the MCP server ------------------------------------------------------------------------
     def server(self, main_thread: MainThread) -> dict[str, Any]:
-        """An SDK MCP server whose tools run on ``main_thread``; always loaded, so a real
-        model sees the tools in its first request instead of searching for them."""
-        from claude_agent_sdk import ToolAnnotations, create_sdk_mcp_server, tool
+        """An in-process MCP server whose tools run on ``main_thread``."""
+        from ccmagic.sdk.mcp import in_process_server, tool  # imports the SDK: not at load
 
         async def on_main_thread(work: Callable[[], str], aside: bool = False) -> dict[str, Any]:
             try:
@@ -286,7 +285,7 @@ class KernelTools:
                 return _result(f"{type(exc).__name__}: {short_repr(str(exc), 500)}", error=True)
             return _result(text)
 
-        read_only = ToolAnnotations(readOnlyHint=True)
+        read_only = True
 
         @tool("variables", "List the user's variables in the live kernel.", {}, read_only)
         async def variables(args: dict[str, Any]) -> dict[str, Any]:
@@ -329,8 +328,7 @@ class KernelTools:
         async def new_cell(args: dict[str, Any]) -> dict[str, Any]:
             return await on_main_thread(lambda: self.new_cell(args["code"]))
 
-        config = create_sdk_mcp_server(SERVER, tools=[variables, inspect, cells, run, new_cell])
-        return dict(config) | {"alwaysLoad": True}
+        return in_process_server(SERVER, [variables, inspect, cells, run, new_cell])
 
 
 def _result(text: str, error: bool = False) -> dict[str, Any]:

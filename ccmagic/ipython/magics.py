@@ -8,11 +8,20 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
-from traitlets import Bool, Enum, Float, Integer, List, TraitError, Unicode, validate
+from traitlets import (
+    Bool,
+    Enum,
+    Float,
+    Integer,
+    List,
+    Unicode,
+)
 
+from ccmagic.core.modes import ApprovalMode, ReplayMode, values
 from ccmagic.core.options import PERMISSION_MODES, SessionOptions, split_tools
 from ccmagic.ipython.arguments import CommandParser, HelpWanted, arg
 from ccmagic.ipython.kernel_tools import CellLog
+from ccmagic.ipython.settings import KernelSettings
 
 CELL_ARGS = [
     arg("--session", "-s", metavar="NAME", help="Name of the conversation (default: 'default')."),
@@ -58,8 +67,12 @@ def help_text() -> str:
 
 
 @magics_class
-class ClaudeMagics(Magics):
-    """Talk to Claude from notebook cells; defaults below are set with ``%config ClaudeMagics``."""
+class ClaudeMagics(Magics, KernelSettings):
+    """Talk to Claude from notebook cells; defaults below are set with ``%config ClaudeMagics``.
+
+    Most settings are the magic's own (its cells' options); the kernel's, shared with the
+    Python API, are in :class:`~ccmagic.ipython.settings.KernelSettings`.
+    """
 
     default_session = Unicode("default", help="Session used when a cell names none.").tag(
         config=True
@@ -101,8 +114,8 @@ class ClaudeMagics(Magics):
         True, help="End each answer's footer with what its session has cost so far."
     ).tag(config=True)
     approvals = Enum(
-        ("auto", "ask", "deny"),
-        "auto",
+        values(ApprovalMode),
+        ApprovalMode.AUTO.value,
         help="Tools that need approval: 'ask' the person (a prompt in the cell), 'deny' at "
         "once, or 'auto' (ask when someone can answer: a frontend that takes input, such as "
         "JupyterLab, Notebook or VS Code, or a terminal; deny in nbclient, papermill, nbval).",
@@ -126,31 +139,12 @@ class ClaudeMagics(Magics):
         "statistics only (for sensitive data).",
     ).tag(config=True)
     replay = Enum(
-        ("auto", "off", "only"),
-        "auto",
+        values(ReplayMode),
+        ReplayMode.AUTO.value,
         help="Re-run cells: 'auto' shows the recorded answer of a cell that matches the "
         "session's next recorded turn and branches the conversation where a cell was edited; "
         "'off' always asks and appends; 'only' never asks (a cell with no recorded answer "
         "fails: CI, nbval and papermill runs without a key).",
-    ).tag(config=True)
-    transcripts = Enum(
-        ("redacted", "full", "none"),
-        "redacted",
-        help="What the sidecar keeps of Claude Code's transcript (a resume on another machine "
-        "reads it): 'redacted' (secrets replaced), 'full' (as Claude saw it), or 'none' (the "
-        "notebook still replays and lists its turns, but only this machine can resume).",
-    ).tag(config=True)
-    redact = List(
-        Unicode(),
-        help="More patterns (regular expressions) to keep out of the sidecar and the saved "
-        "answers, besides the key formats and credentials ccmagic always redacts.",
-    ).tag(config=True)
-    max_live_sessions = Integer(
-        4,
-        min=1,
-        help="Most Claude Code processes this kernel keeps running (each takes about 180 MB); "
-        "one more closes the least recently used idle session, which resumes by itself on its "
-        "next use. It bounds ccmagic.batch workers too.",
     ).tag(config=True)
     notebook_path = Unicode(
         None,
@@ -164,39 +158,25 @@ class ClaudeMagics(Magics):
         self._cell_id: str | None = None
         self._cell_source = ""
         self.cell_log = CellLog()
-        self._limit_live({"new": self.max_live_sessions})
-        self.observe(self._limit_live, names="max_live_sessions")
-        self._configure_redaction(None)  # as set in a config file, before any change
-        self.observe(self._configure_redaction, names=["transcripts", "redact"])
+        self._preload: Any = None
+        self._hooks = [
+            ("pre_run_cell", self._remember_cell),
+            ("post_run_cell", self._preload_once),
+            ("pre_run_cell", self.cell_log.started),
+            ("post_run_cell", self.cell_log.record),
+        ]
         if shell is not None:
-            shell.events.register("pre_run_cell", self._remember_cell)
-            shell.events.register("post_run_cell", self._preload_once)
-            shell.events.register("pre_run_cell", self.cell_log.started)
-            shell.events.register("post_run_cell", self.cell_log.record)
+            for event, hook in self._hooks:
+                shell.events.register(event, hook)
 
-    @validate("redact")
-    def _patterns(self, proposal: Any) -> list[str]:
-        """A pattern that is no regular expression is refused where it is set."""
-        import re
-
-        for pattern in proposal["value"]:
-            try:
-                re.compile(pattern)
-            except re.error as problem:
-                raise TraitError(
-                    f"redact: {pattern!r} is no regular expression: {problem}"
-                ) from None
-        return list(proposal["value"])
-
-    def _configure_redaction(self, change: Any) -> None:
-        from ccmagic.sidecar.redaction import configure
-
-        configure(self.redact, self.transcripts)
-
-    def _limit_live(self, change: Any) -> None:
-        from ccmagic.session.live import set_max_live_sessions
-
-        set_max_live_sessions(change["new"])
+    def unhook(self) -> None:
+        """Unregister every event hook this magic (and its preload) registered."""
+        if self.shell is None:
+            return
+        hooks = self._hooks + (self._preload.stop() if self._preload is not None else [])
+        for event, hook in hooks:
+            if hook in self.shell.events.callbacks[event]:
+                self.shell.events.unregister(event, hook)
 
     def _preload_once(self, result: Any) -> None:
         """After the %load_ext cell: import the SDK while the kernel is idle (``preload``)."""
@@ -205,8 +185,10 @@ class ClaudeMagics(Magics):
         if self.shell is None:
             return
         self.shell.events.unregister("post_run_cell", self._preload_once)
+        self._hooks.remove(("post_run_cell", self._preload_once))
         if self.preload and "claude_agent_sdk" not in sys.modules:
-            IdlePreload(self.shell).idle()
+            self._preload = IdlePreload(self.shell)
+            self._preload.idle()
 
     def _remember_cell(self, info: Any) -> None:
         """Keep the id of the cell about to run (JupyterLab and VS Code send one) and its
@@ -301,7 +283,7 @@ class ClaudeMagics(Magics):
         attached = split_tools(args.attach)
         cell = Cell(prompt, options.answer_changing(), list(attached), self._cell_id, args.fresh,
                     self._cell_source)  # fmt: skip
-        step = self.registry.plan(name, cell, self.replay)
+        step = self.registry.plan(name, cell, ReplayMode(self.replay))
         notes = self.registry.take_notes()
         if isinstance(step, Replay):
             self._replay(name, step.index, args.thinking, notes)
@@ -326,14 +308,14 @@ class ClaudeMagics(Magics):
         self.registry.asked(name, record)
         line = session.cost
         standing = self.registry.standing(
-            record, line, totals=self.show_total, unrecorded=session.session.prior
+            record, line, totals=self.show_total, unrecorded=session.prior
         )
         warnings = self.registry.refresh()
         if record.redacted:
             from ccmagic.sidecar.redaction import notice
 
             warnings.append(notice(record.redacted))
-        metadata = output_metadata(record, line, session.session.fork_from, standing.label)
+        metadata = output_metadata(record, line, session.fork_from, standing.label)
         view.finish(record, standing, warnings, metadata)
         if session.last_interrupted:
             raise KeyboardInterrupt("Claude's answer was interrupted; the partial answer is kept.")
@@ -389,7 +371,8 @@ class ClaudeMagics(Magics):
         """Ask the person when one can answer (see ``approvals``); ``None`` denies at once."""
         from ccmagic.ipython.approval import ask_person, can_ask
 
-        if self.approvals == "ask" or (self.approvals == "auto" and can_ask(self.shell)):
+        mode = ApprovalMode(self.approvals)
+        if mode is ApprovalMode.ASK or (mode is ApprovalMode.AUTO and can_ask(self.shell)):
             return ask_person
         return None
 

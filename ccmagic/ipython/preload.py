@@ -19,9 +19,10 @@ IDLE_SECONDS = 0.5
 
 
 def _import_quietly() -> None:
-    """A failure is reported by the real import, when a cell needs the SDK."""
+    """A failure is reported by the real import, when a cell needs the SDK. (The module that
+    imports the SDK for a session's process: ccmagic.sdk is the only importer of the SDK.)"""
     with contextlib.suppress(Exception):
-        importlib.import_module("claude_agent_sdk")
+        importlib.import_module("ccmagic.sdk.client")
 
 
 class IdlePreload:
@@ -30,8 +31,18 @@ class IdlePreload:
     def __init__(self, shell: Any) -> None:
         self._timer: threading.Timer | None = None
         self._started = False
-        shell.events.register("pre_run_cell", self.busy)
-        shell.events.register("post_run_cell", self.idle)
+        for event, hook in self.hooks:
+            shell.events.register(event, hook)
+
+    @property
+    def hooks(self) -> list[tuple[str, Any]]:
+        return [("pre_run_cell", self.busy), ("post_run_cell", self.idle)]
+
+    def stop(self) -> list[tuple[str, Any]]:
+        """Start nothing any more; returns the hooks to unregister."""
+        self._started = True
+        self.busy()
+        return self.hooks
 
     def idle(self, result: Any = None) -> None:
         if self._started or "claude_agent_sdk" in sys.modules:

@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from ccmagic.core.options import SessionOptions
+from ccmagic.core.start import Start
 from ccmagic.core.turns import CostSoFar, Standing, TurnRecord
 from ccmagic.errors import SidecarError
 from ccmagic.notebook.follow import move_sidecar, renamed_to, sidecar_holding
 from ccmagic.notebook.location import NotebookLocation, SavedSession, saved_sessions
 from ccmagic.notebook.replay import Cell, Cursor, Replay, Step, decide, turns_shown_above
+from ccmagic.session.blocking import BlockingSession
 from ccmagic.session.loop import shared_loop
-from ccmagic.session.session import BlockingSession, Toolbox
+from ccmagic.session.toolbox import Toolbox
 from ccmagic.sidecar.file import sidecar_path
 from ccmagic.sidecar.journal import Journal
 
@@ -178,10 +180,9 @@ class SessionRegistry:
         session = self._sessions.get(name)
         if session is None:
             session = self._open(name, options, notices)
-        elif session.session.options != options:
-            session.session.options = options
-            session.session.toolbox = self.toolbox if options.kernel_tools else None
-            if session.session.connected:
+        elif session.options != options:
+            session.reconfigure(options, self.toolbox if options.kernel_tools else None)
+            if session.connected:
                 session.close(notice=f"Options changed: resumed session {name} with the new ones.")
         self.journal.record_tags(name, session.session_id, tags)
         return session, notices
@@ -197,9 +198,9 @@ class SessionRegistry:
             if outputs is not None:  # the outputs may know turns the sidecar missed
                 plan.first_turn = max(plan.first_turn, outputs.turn + 1)
                 plan.known_totals = outputs.lineage_totals(by_id) | plan.known_totals
-            session = self._make(options, **plan.session_kwargs())
+            session = self._make(options, name, plan.start())
             if plan.started:
-                notices.append(f"Continuing session {name} (turn {session.session.next_turn}).")
+                notices.append(f"Continuing session {name} (turn {session.next_turn}).")
             if plan.note:
                 notices.append(plan.note)
             return session
@@ -207,7 +208,7 @@ class SessionRegistry:
         if saved is not None:
             return self._continue_from_outputs(name, saved, by_id, options, notices)
         self._fresh.discard(name)
-        session = self._make(options, name=name)
+        session = self._make(options, name)
         self._announce(session, "new" if fresh else "start")
         return session
 
@@ -231,11 +232,13 @@ class SessionRegistry:
         self.loop.run(self.journal.import_transcript(saved.session_id))
         session = self._make(
             options,
-            name=name,
-            resume=saved.session_id,
-            first_turn=saved.turn + 1,
-            known_totals=saved.lineage_totals(by_id),
-            prior=saved.so_far,
+            name,
+            Start(
+                resume=saved.session_id,
+                first_turn=saved.turn + 1,
+                known_totals=saved.lineage_totals(by_id),
+                prior=saved.so_far,
+            ),
         )
         self._announce(session, "notebook", parent=saved.parent)
         notices.append(
@@ -244,17 +247,20 @@ class SessionRegistry:
         )
         return session
 
-    def _make(self, options: SessionOptions, **kwargs: Any) -> BlockingSession:
+    def _make(
+        self, options: SessionOptions, name: str, start: Start | None = None
+    ) -> BlockingSession:
         toolbox = self.toolbox if options.kernel_tools else None
         session = BlockingSession(  # the registry records how each conversation starts
-            options, loop=self.loop, journal=self.journal, reason=None, toolbox=toolbox, **kwargs
-        )
-        self._sessions[kwargs["name"]] = session
+            options, name=name, start=start, loop=self.loop, journal=self.journal, reason=None,
+            toolbox=toolbox,
+        )  # fmt: skip
+        self._sessions[name] = session
         return session
 
     def _announce(self, session: BlockingSession, reason: str, **extra: Any) -> None:
-        inner = session.session
-        self.journal.record_session(inner.name, inner.session_id, reason, inner.options, **extra)
+        self.journal.record_session(session.name, session.session_id, reason, session.options,
+                                    **extra)  # fmt: skip
 
     def _branch(self, name: str, index: int, options: SessionOptions, notices: list[str]) -> None:
         """Start ``name`` afresh from ``line[:index]``: a fork of the conversation holding its
@@ -267,8 +273,8 @@ class SessionRegistry:
         self._fresh.discard(name)
         dropped = line[index] if index < len(line) else None
         if index == 0:
-            session = self._make(options, name=name)
-            session.session.announce("branch", parent=line[0].session_id if line else None,
+            session = self._make(options, name)
+            session.announce("branch", parent=line[0].session_id if line else None,
                                      fork_turn=0)  # fmt: skip
         else:
             kept = line[index - 1]
@@ -276,15 +282,17 @@ class SessionRegistry:
             at, drops = self.journal.fork_point(kept.session_id, kept.turn)
             session = self._make(
                 options,
-                name=name,
-                fork_from=kept.session_id,
-                fork_at=at,
-                drops_turn=drops,
-                first_turn=kept.turn + 1,
-                history=line[:index],
-                known_totals=self.journal.tree().lineage_totals(kept.session_id),
+                name,
+                Start(
+                    fork_from=kept.session_id,
+                    fork_at=at,
+                    drops_turn=drops,
+                    first_turn=kept.turn + 1,
+                    history=line[:index],
+                    known_totals=self.journal.tree().lineage_totals(kept.session_id),
+                ),
             )
-            session.session.announce("branch", parent=kept.session_id, fork_turn=kept.turn)
+            session.announce("branch", parent=kept.session_id, fork_turn=kept.turn)
         cursor.line, cursor.at = line[:index], index
         shown = f"after {self.journal.tree().label_of(line[index - 1])}" if index else "afresh"
         if dropped is not None:
@@ -322,7 +330,7 @@ class SessionRegistry:
         """End the Claude Code process of ``name``; the conversation resumes on next use, and
         its first turn then says ``notice``."""
         session = self._sessions.get(name)
-        if session is None or not session.session.connected:
+        if session is None or not session.connected:
             return False
         session.close(notice or f"Resumed session {name}: its Claude Code process was closed.")
         self.flush()
@@ -347,10 +355,12 @@ class SessionRegistry:
         self._fresh.discard(new_name)
         session = self._make(
             options,
-            name=new_name,
-            fork_from=parent_id,
-            first_turn=turns + 1,
-            known_totals=parent_totals,  # a fork may restore its parent's running totals
+            new_name,
+            Start(
+                fork_from=parent_id,
+                first_turn=turns + 1,
+                known_totals=parent_totals,  # a fork may restore its parent's running totals
+            ),
         )
         self._announce(session, "fork", parent=parent_id, fork_turn=turns)
         return session
@@ -364,10 +374,10 @@ class SessionRegistry:
         if plan is not None and plan.session_id == session_id:
             if not plan.resumable:
                 raise self.journal.cannot_resume(plan)
-            kwargs = plan.session_kwargs() | {"name": name}
+            start = plan.start()
         elif self.journal.has_transcript(session_id):
             self.loop.run(self.journal.import_transcript(session_id))
-            kwargs = {"name": name, "resume": session_id}
+            start = Start(resume=session_id)
         else:
             raise SidecarError(
                 f"Claude Code on this machine has no session {session_id}, and "
@@ -380,6 +390,6 @@ class SessionRegistry:
         if old is not None:
             old.close()
         self._fresh.discard(name)
-        session = self._make(options, **kwargs)
+        session = self._make(options, name, start)
         self._announce(session, "resume")
         return session

@@ -22,8 +22,8 @@ from ccmagic.core.events import (
     ToolStarted,
     TurnEvent,
 )
+from ccmagic.core.permissions import decision_line
 from ccmagic.core.turns import Standing, ToolCall, TurnRecord, format_cost, format_duration
-from ccmagic.sdk.permissions import decision_line
 from ccmagic.views.tables import NO_MATH
 
 REPLAYED = "↺ replayed"  # how a replayed turn's footer starts (nbval_sanitize.cfg drops it)

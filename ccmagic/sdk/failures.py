@@ -1,20 +1,31 @@
-"""What a failure means and what to do about it, worded once.
+"""What a failure means and what to do about it, worded once; the SDK's errors mapped here.
 
-A failed turn keeps an ``error_kind`` with its message, so what is said about it later (the
-hint under the error, whether the turn counts) is decided from the kind, never by matching
-the message's text.
+The SDK's exceptions are mapped by type, in one place each (:func:`starting`, :func:`asking`),
+as httpx maps httpcore's: ``raise Mapped(...) from exc``. Where the SDK gives only text (Claude
+Code's own words, or an error the SDK documents as "match on that text"), the match is here,
+with the reason. A failed turn keeps an ``error_kind`` with its message, so what is said about
+it later (the hint under the error, whether the turn counts) is decided from the kind, never by
+matching the message's text.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+import claude_agent_sdk
+from claude_agent_sdk import (
+    ClaudeSDKError,
+    CLINotFoundError,
+    ProcessError,
+    ResultMessage,
+)
 
 from ccmagic.errors import CCMagicError, ClaudeUnavailable, TurnFailed
 
 if TYPE_CHECKING:
-    from claude_agent_sdk import ResultMessage
-
     from ccmagic.core.turns import TurnRecord
 
 ErrorKind = Literal[
@@ -42,8 +53,6 @@ HTTP_STATUS_MEANING = {
 
 def bundled_cli_path() -> Path:
     """Where the SDK wheel keeps its own Claude Code CLI."""
-    import claude_agent_sdk
-
     return Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
 
 
@@ -83,6 +92,7 @@ def describe_result(result: ResultMessage) -> tuple[str, ErrorKind]:
     if status:
         meaning = HTTP_STATUS_MEANING.get(status, "the API returned an error")
         return f"Claude API error {status}: {meaning}.", "api"
+    # a result carries no type for this: Claude Code's own words for an unreachable API
     if "Connection error" in text or "ECONNREFUSED" in text or "Unable to connect" in text:
         return (
             "Could not reach the Claude API; Claude Code gave up after its retries.",
@@ -111,10 +121,43 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def startup_failure(exc: BaseException, cli: str, session_id: str, name: str) -> CCMagicError:
-    """Why the Claude Code process would not start, for ``Session.connect``."""
-    from claude_agent_sdk import CLINotFoundError
+class ResumeRefused(Exception):
+    """Claude Code would not vouch that a branch leaves out only the one turn it names."""
 
+
+class TurnBroken(Exception):
+    """The Claude Code process failed during a turn: ``message`` and ``kind`` for its record."""
+
+    def __init__(self, message: str, kind: ErrorKind) -> None:
+        super().__init__(message)
+        self.message, self.kind = message, kind
+
+
+@contextlib.contextmanager
+def starting(cli: str, session_id: str, name: str) -> Iterator[None]:
+    """Map what starting a Claude Code process raises: :class:`ResumeRefused`, or the
+    :class:`~ccmagic.errors.CCMagicError` to show."""
+    try:
+        yield
+    except (ClaudeSDKError, OSError) as exc:
+        if isinstance(exc, ProcessError) and _drops_turn_refused(exc):
+            raise ResumeRefused(first_line(exc)) from exc
+        raise startup_failure(exc, cli, session_id, name) from exc
+
+
+@contextlib.contextmanager
+def asking(session_id: str) -> Iterator[None]:
+    """Map what the SDK raises during a turn to :class:`TurnBroken`."""
+    try:
+        yield
+    except ClaudeSDKError as exc:
+        if is_missing_conversation(exc):
+            raise TurnBroken(no_transcript(session_id), "no_transcript") from exc
+        raise TurnBroken(f"The Claude Code process failed: {first_line(exc)}", "process") from exc
+
+
+def startup_failure(exc: BaseException, cli: str, session_id: str, name: str) -> CCMagicError:
+    """Why the Claude Code process would not start, by the type of what the SDK raised."""
     if isinstance(exc, CLINotFoundError):
         return ClaudeUnavailable(
             f"No Claude Code CLI at {cli}.",
@@ -135,5 +178,12 @@ def startup_failure(exc: BaseException, cli: str, session_id: str, name: str) ->
 
 
 def is_missing_conversation(exc: BaseException) -> bool:
-    """Claude Code's own error for a resume of a session it has no transcript of."""
+    """Claude Code's own error for a resume of a session it has no transcript of. The SDK
+    raises a plain ProcessError for it, so only its text (the CLI's stderr) tells."""
     return "No conversation found" in str(exc)
+
+
+def _drops_turn_refused(exc: ProcessError) -> bool:
+    """The SDK documents this refusal only by its text (``resume_drops_turn``: "match on
+    that text")."""
+    return "--resume-drops-turn" in str(exc)

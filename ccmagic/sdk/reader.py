@@ -11,6 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from claude_agent_sdk import (
+    AssistantMessage,
+    ResultMessage,
+    StreamEvent,
+    SystemMessage,
+    TextBlock,
+    ToolResultBlock,
+    ToolUseBlock,
+    UserMessage,
+)
+
 from ccmagic.core.events import (
     Retrying,
     TextDelta,
@@ -47,14 +58,6 @@ class TurnReader:
         return "\n\n".join([*self._texts, unfinished] if unfinished else self._texts)
 
     def read(self, message: Any) -> None:
-        from claude_agent_sdk import (
-            AssistantMessage,
-            ResultMessage,
-            StreamEvent,
-            SystemMessage,
-            UserMessage,
-        )
-
         if isinstance(message, StreamEvent):
             self.reached = True
             if message.parent_tool_use_id is None:
@@ -81,8 +84,6 @@ class TurnReader:
             self.result = message
 
     def _assistant(self, content: list[Any]) -> None:
-        from claude_agent_sdk import TextBlock, ToolUseBlock
-
         for block in content:
             if isinstance(block, TextBlock):
                 self._texts.append(block.text)
@@ -95,8 +96,6 @@ class TurnReader:
                 self.emit(ToolStarted(call))
 
     def _tool_results(self, content: list[Any]) -> None:
-        from claude_agent_sdk import ToolResultBlock
-
         for block in content:
             if isinstance(block, ToolResultBlock) and block.tool_use_id in self._calls:
                 call = self._calls[block.tool_use_id]

@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ccmagic.core.options import SessionOptions
+from ccmagic.core.start import Start
 from ccmagic.core.turns import TurnRecord, format_cost
 from ccmagic.errors import CCMagicError
 from ccmagic.notebook.location import default_sidecar
-from ccmagic.session.live import LIVE
+from ccmagic.session.live import live_sessions
 from ccmagic.session.loop import shared_loop, wait_interruptibly
 from ccmagic.session.session import Session
 from ccmagic.sidecar.journal import Continuation, Journal
@@ -157,9 +158,11 @@ class BatchRun:
             journal=self.journal,
             reason="batch",
             tags=[f"batch:{self.name}"],
-            fork_from=base.session_id if base else None,
-            first_turn=base.first_turn if base else 1,
-            known_totals=base.known_totals if base else None,
+            start=Start(
+                fork_from=base.session_id if base else None,
+                first_turn=base.first_turn if base else 1,
+                known_totals=base.known_totals if base else {},
+            ),
         )
 
     async def _worker(self, number: int) -> None:
@@ -321,7 +324,8 @@ def _ask(
     if options is None:
         options = SessionOptions.from_record(base.options) if base else SessionOptions()
     events: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    run = BatchRun(name, to_ask, journal, options, base, min(workers, LIVE.limit, len(to_ask)),
+    limit = live_sessions().limit
+    run = BatchRun(name, to_ask, journal, options, base, min(workers, limit, len(to_ask)),
                    budget, events)  # fmt: skip
     loop = shared_loop()
     future = loop.submit(run.run())

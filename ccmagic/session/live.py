@@ -3,16 +3,23 @@
 Ten named sessions in a kernel, or a batch of eight workers, would otherwise take 1.5-2 GB,
 enough to get a JupyterHub or Binder pod killed. Before a session starts its process, the
 least recently used idle ones on the same event loop are closed until it fits; a closed
-session resumes by itself on its next turn and says so in one line.
+session resumes by itself on its next turn and says so in one line. The pool is the
+process's (:mod:`ccmagic._state`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
+from ccmagic._state import STATE
+
 if TYPE_CHECKING:
+    from ccmagic.session.loop import LoopThread
     from ccmagic.session.session import Session
 
 DEFAULT_LIMIT = 4
@@ -51,8 +58,26 @@ class LiveSessions:
                 f"closed to keep at most {self.limit} running (max_live_sessions)."
             )
 
+    def close_all(self, loop: LoopThread | None, timeout: float) -> None:
+        """End every live session's process (on reset): those of ``loop`` are closed there;
+        those of other loops (a script's own) are killed, as their loop may be this thread's."""
+        for session, owner in list(self._live.items()):
+            if loop is not None and owner is loop.loop and not loop.loop.is_closed():
+                with contextlib.suppress(Exception):  # it resumes on next use either way
+                    loop.run(session.close(grace=1.0), timeout)
+                    continue
+            if session.pid is not None:
+                with contextlib.suppress(OSError):
+                    os.kill(session.pid, signal.SIGKILL)
+        self._live.clear()
 
-LIVE = LiveSessions()
+
+def live_sessions() -> LiveSessions:
+    """This process's pool (a fresh one after :func:`ccmagic._state.reset`)."""
+    with STATE.lock:
+        if STATE.live is None:
+            STATE.live = LiveSessions()
+        return STATE.live
 
 
 def set_max_live_sessions(limit: int) -> None:
@@ -60,4 +85,4 @@ def set_max_live_sessions(limit: int) -> None:
     ClaudeMagics.max_live_sessions`` in a notebook); it bounds ``batch`` workers too."""
     if limit < 1:
         raise ValueError("max_live_sessions must be at least 1")
-    LIVE.limit = limit
+    live_sessions().limit = limit

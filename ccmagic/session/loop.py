@@ -18,6 +18,8 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from ccmagic._state import STATE
+
 T = TypeVar("T")
 
 POLL_SECONDS = 0.05
@@ -55,18 +57,20 @@ class LoopThread:
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         return self.submit(coro).result(timeout)
 
-
-_shared: LoopThread | None = None
-_shared_lock = threading.Lock()
+    def stop(self) -> None:
+        """End the thread and close the loop (what is still scheduled on it is dropped)."""
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)
+        if not self._thread.is_alive():
+            self.loop.close()
 
 
 def shared_loop() -> LoopThread:
-    """The one loop thread of this process, started on first use."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = LoopThread()
-        return _shared
+    """The one loop thread of this process (:mod:`ccmagic._state`), started on first use."""
+    with STATE.lock:
+        if STATE.loop is None:
+            STATE.loop = LoopThread()
+        return STATE.loop
 
 
 def wait_interruptibly(

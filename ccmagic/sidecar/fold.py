@@ -57,8 +57,17 @@ def _known_cost(event: Event) -> float | None:
 class Turn:
     """One recorded turn in the tree (a try that never reached the model is kept, unlinked)."""
 
-    __slots__ = ("_record", "children", "conversation", "event", "key", "line", "name",
-                 "number", "parent")  # fmt: skip  (thousands are made per fold)
+    __slots__ = (
+        "_record",
+        "children",
+        "conversation",
+        "event",
+        "key",
+        "line",
+        "name",
+        "number",
+        "parent",
+    )  # fmt: skip  (thousands are made per fold)
 
     def __init__(self, event: Event, conversation: Conversation, parent: Turn | None) -> None:
         self._record: TurnRecord | None = None

@@ -10,12 +10,13 @@ kernel adds what a notebook's outputs know. One journal per file and process
 
 from __future__ import annotations
 
-import atexit
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
+from ccmagic._state import STATE
+from ccmagic.core.start import Start
 from ccmagic.core.tools import short_tool_name
 from ccmagic.core.turns import TurnRecord
 from ccmagic.errors import SidecarError
@@ -34,13 +35,9 @@ if TYPE_CHECKING:
     from ccmagic.core.options import SessionOptions
 
 
-_OPEN: dict[Path, Journal] = {}  # one journal per file and process
-_OPENING = threading.Lock()
-
-
 @dataclass
 class Continuation:
-    """How to pick a recorded conversation up again: the arguments of a ``Session``."""
+    """How to pick a recorded conversation up again: its name and :meth:`start`."""
 
     name: str
     session_id: str
@@ -57,16 +54,16 @@ class Continuation:
         """Its turns can be continued: a transcript of it is here (or it has no turns)."""
         return self.started or not any(t.turn for t in self.history)
 
-    def session_kwargs(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "resume": self.session_id if self.started else None,
-            "session_id": None if self.started else self.session_id,
-            "fork_from": None if self.started else self.parent,
-            "first_turn": self.first_turn,
-            "history": self.history if self.started else [],
-            "known_totals": self.known_totals,
-        }
+    def start(self) -> Start:
+        """Where a session continuing it starts."""
+        return Start(
+            resume=self.session_id if self.started else None,
+            session_id=None if self.started else self.session_id,
+            fork_from=None if self.started else self.parent,
+            first_turn=self.first_turn,
+            history=self.history if self.started else [],
+            known_totals=self.known_totals,
+        )
 
 
 class Journal:
@@ -86,17 +83,17 @@ class Journal:
         self._tree_as_of: tuple[int, int, int] | None = None  # the file as it was folded
         if warning:
             self._warnings.append(warning)
-        atexit.register(self.flush)  # transcript entries still queued when the process ends
 
     @classmethod
     def at(cls, path: str | Path, notebook_name: str = "") -> Journal:
-        """The journal of the sidecar at ``path``, shared by everything in this process."""
+        """The journal of the sidecar at ``path``, shared by everything in this process (kept
+        in :mod:`ccmagic._state`, whose one ``atexit`` hook writes what they all still hold)."""
         key = Path(path).expanduser().absolute()
-        with _OPENING:
-            journal = _OPEN.get(key)
+        with STATE.lock:
+            journal = STATE.journals.get(key)
             if journal is None:
                 journal = cls(key, notebook_name or key.name.removesuffix(".claude.json"))
-                _OPEN[key] = journal
+                STATE.journals[key] = journal
             return journal
 
     @property
@@ -111,9 +108,9 @@ class Journal:
         with self._lock:
             path = path.expanduser().absolute() if path is not None else None
             if path is not None and path != self.requested:
-                with _OPENING:
-                    _OPEN.pop(self.requested, None)
-                    _OPEN.setdefault(path, self)
+                with STATE.lock:
+                    STATE.journals.pop(self.requested, None)
+                    STATE.journals.setdefault(path, self)
                 self.requested = path
                 self.notebook_name = notebook_name or self.notebook_name
             sidecar, warning = open_sidecar(self.requested, known=self.sidecar,
@@ -312,10 +309,9 @@ class Journal:
     async def import_transcript(self, session_id: str) -> None:
         """Copy this machine's transcript of ``session_id`` into the sidecar, if it has one."""
         if local_transcript_exists(session_id) and not self.sidecar.has_transcript(session_id):
-            from claude_agent_sdk import SessionStore, import_session_to_store
+            from ccmagic.sdk.store import import_transcript  # the SDK: not at %load_ext
 
-            # SidecarStore implements the protocol's required methods (append, load)
-            await import_session_to_store(session_id, cast(SessionStore, self.store))
+            await import_transcript(session_id, self.store)
 
     def continuation(self, name_or_id: str) -> Continuation | None:
         """Where the conversation a name currently stands for (or a session id) goes on."""

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from ccmagic._state import STATE
+
 NOT_SECRETS = {
     "Public IP (ipv4)",
     "Base64 High Entropy String",
@@ -243,7 +245,7 @@ class Settings:
     transcripts: str = "redacted"
 
 
-SETTINGS = Settings()
+SETTINGS = STATE.redaction = Settings()  # the process's (ccmagic._state)
 
 
 def configure(patterns: Iterable[str] | None = None, transcripts: str | None = None) -> None:

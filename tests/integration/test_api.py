@@ -283,7 +283,7 @@ def test_a_kernel_keeps_at_most_max_live_sessions_processes(
         assert not errors_of(cell), text_of(cell)
     live = text_of(notebook.run(
         "registry = get_ipython().magics_manager.registry['ClaudeMagics'].registry\n"
-        "pids = [s.session.pid for _, s in registry.items() if s.session.connected]\n"
+        "pids = [s.pid for _, s in registry.items() if s.connected]\n"
         "import os\n"
         "print(len(pids), sum(os.path.exists(f'/proc/{p}') for p in pids))"
     ))  # fmt: skip

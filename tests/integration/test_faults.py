@@ -97,7 +97,7 @@ def test_cli_killed_mid_turn_then_resumed(
     notebook.run("%%claude -s s\npick a number")
     pid = int(text_of(notebook.run(
         "print(get_ipython().magics_manager.registry['ClaudeMagics']"
-        ".registry.items()[0][1].session.pid)"
+        ".registry.items()[0][1].pid)"
     )).strip())  # fmt: skip
     kill = once_streaming(fake_api, "tell me a story", lambda: os.kill(pid, signal.SIGKILL))
     died = notebook.run("%%claude -s s\ntell me a story", during=kill)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ccmagic.core.options import SessionOptions
-from ccmagic.sdk.permissions import ApprovalRequest, describe_input
-from ccmagic.session.session import BlockingSession
+from ccmagic.core.permissions import ApprovalRequest, describe_input
+from ccmagic.session.blocking import BlockingSession
 from ccmagic.testing import FakeAnthropicAPI, Reply
 from tests.conftest import KernelNotebook, LiveFrontend, report, text_of
 

@@ -11,9 +11,10 @@ import pytest
 
 from ccmagic import Session, SessionOptions
 from ccmagic.core.events import Notice, Retrying
+from ccmagic.core.start import Start
 from ccmagic.errors import ClaudeUnavailable
 from ccmagic.sdk.failures import failure_of
-from ccmagic.session.session import BlockingSession
+from ccmagic.session.blocking import BlockingSession
 from ccmagic.testing import FakeAnthropicAPI, Reply, http_error
 from tests.conftest import closed_port
 
@@ -45,7 +46,9 @@ def test_async_session_remembers_and_costs_each_turn(
 def test_session_id_is_known_before_the_first_answer(
     fake_api: FakeAnthropicAPI, claude_env: dict[str, str]
 ) -> None:
-    with BlockingSession(name="s", session_id="0b5c6f2e-1111-4222-8333-444455556666") as s:
+    with BlockingSession(
+        name="s", start=Start(session_id="0b5c6f2e-1111-4222-8333-444455556666")
+    ) as s:
         assert s.session_id == "0b5c6f2e-1111-4222-8333-444455556666"
         record = s.query("hello")
     assert record.session_id == s.session_id
@@ -76,7 +79,7 @@ def test_a_killed_cli_is_resumed_on_the_next_turn(
     with BlockingSession(name="s") as s:
         s.query("a number please")
         first_id = s.session_id
-        pid = s.session.pid
+        pid = s.pid
         assert pid
         future_kill = time.monotonic() + 0.5
         events: list = []

@@ -109,14 +109,20 @@ def test_turn_content_keeps_order_and_escapes_tool_inputs() -> None:
 def test_approval_answers_and_who_can_answer() -> None:
     from types import SimpleNamespace
 
+    from ipykernel.kernelbase import Kernel
+    from jupyter_client.session import Session
+
+    from ccmagic.core.permissions import ApprovalRequest
     from ccmagic.ipython.approval import ANSWERS, can_ask, question
-    from ccmagic.sdk.permissions import ApprovalRequest
 
     assert [ANSWERS[a] for a in ("y", "a", "n", "")] == ["once", "session", "deny", "deny"]
     assert "maybe" not in ANSWERS  # asked again rather than guessed
-    headless = SimpleNamespace(kernel=SimpleNamespace(_allow_stdin=False))
-    live = SimpleNamespace(kernel=SimpleNamespace(_allow_stdin=True))
-    assert not can_ask(headless) and can_ask(live)
+    # ipykernel's own Kernel: its public get_parent must still say what the frontend allows
+    kernel = Kernel(session=Session())
+    for allowed in (False, True):
+        request = {"header": {}, "content": {"code": "", "allow_stdin": allowed}}
+        kernel.set_parent([b"frontend"], request, "shell")
+        assert can_ask(SimpleNamespace(kernel=kernel)) is allowed
     shown = question(ApprovalRequest(ToolCall("Bash", "echo ```"), "echo ```"))
     assert "~~~~\necho ```\n~~~~" in shown["text/markdown"]  # a fence the input cannot close
 
@@ -135,7 +141,9 @@ def test_options_record_leaves_out_the_environment() -> None:
 
 
 def test_options_append_to_claude_codes_system_prompt() -> None:
-    sdk = SessionOptions(system="Be brief.").to_sdk(session_id="abc")
+    from ccmagic.sdk.options import Extras, Where, agent_options
+
+    sdk = agent_options(SessionOptions(system="Be brief."), Where(session_id="abc"), Extras())
     assert sdk.system_prompt == {"type": "preset", "preset": "claude_code", "append": "Be brief."}
     assert sdk.session_id == "abc" and sdk.include_partial_messages
 

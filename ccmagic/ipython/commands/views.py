@@ -98,5 +98,5 @@ def sessions(magics: ClaudeMagics, args: argparse.Namespace) -> None:
         tagged = f" tagged {', '.join(args.tag)}" if args.tag else ""
         print(f"No sessions{tagged} recorded for this notebook yet: run a %%claude cell.")
         return
-    live = {s.session_id for _, s in magics.registry.items() if s.session.connected}
+    live = {s.session_id for _, s in magics.registry.items() if s.connected}
     display(sessions_table(frame, live, everything=args.all))

@@ -1,7 +1,8 @@
 """Which tools Claude may use: read-only ones freely, anything else only when approved.
 
-Claude Code asks before a tool outside ``allowed_tools`` runs; the session turns each question
-into an :class:`ApprovalRequest` for whoever drives it. In a live notebook or terminal the
+Claude Code asks before a tool outside ``allowed_tools`` runs; the session's gate
+(:mod:`ccmagic.sdk.gate`) turns each question into an :class:`ApprovalRequest` for whoever
+drives it. In a live notebook or terminal the
 person is asked (:mod:`ccmagic.ipython.approval`) and the turn waits for the answer; headless runs
 (nbclient, papermill, nbval, CI) never wait: the tool is denied at once with a line saying how
 to allow it. Every decision is kept with the turn.
@@ -12,13 +13,14 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from ccmagic.core.events import Decided, TurnEvent
+from ccmagic.core.modes import Decision
 from ccmagic.core.tools import READING_TOOLS
-from ccmagic.core.turns import ToolCall, TurnRecord, shorten
+from ccmagic.core.turns import ToolCall, shorten
 
-Decision = Literal["once", "session", "deny"]
+# asks whoever drives the session; returns the decision (None: nobody can answer) and
+# whether the turn should stop (the person interrupted instead of answering)
 Approver = Callable[["ApprovalRequest"], Awaitable[tuple["Decision | None", bool]]]
 
 
@@ -79,51 +81,3 @@ def decision_line(entry: dict[str, str]) -> str:
     if by == "headless":
         return f"⛔ {how_to_allow(tool)}"
     return f"⛔ The user denied {name}."
-
-
-class PermissionGate:
-    """Claude Code's ``can_use_tool`` callback for one session: decides, records, says so.
-
-    ``approver`` asks whoever drives the session; ``None`` denies at once, as a headless run
-    must. A tool allowed "for this session" is not asked about again.
-    """
-
-    def __init__(self) -> None:
-        self.approver: Approver | None = None
-        self.allowed_for_session: set[str] = set()
-        self._record: TurnRecord | None = None
-        self._emit: Callable[[TurnEvent], None] = lambda event: None
-
-    def begin(self, record: TurnRecord, emit: Callable[[TurnEvent], None]) -> None:
-        """Decisions from now on belong to ``record``'s turn and are shown through ``emit``."""
-        self._record, self._emit = record, emit
-
-    def end(self) -> None:
-        self._record, self._emit = None, lambda event: None
-
-    async def __call__(self, tool: str, tool_input: dict[str, Any], context: Any) -> Any:
-        from claude_agent_sdk import PermissionResultAllow, PermissionResultDeny
-
-        call = ToolCall.from_block(tool, tool_input)
-        detail = describe_input(tool_input)
-        if tool in self.allowed_for_session:
-            self._decide(permission_entry(call, detail, "allow", "allowed for this session"))
-            return PermissionResultAllow()
-        decision: Decision | None = None  # None: nobody can be asked (a headless run)
-        interrupt = False
-        if self.approver is not None:
-            decision, interrupt = await self.approver(ApprovalRequest(call, detail))
-        if decision is None or decision == "deny":
-            by = "headless" if decision is None else "interrupt" if interrupt else "user"
-            self._decide(permission_entry(call, detail, "deny", by))
-            message = how_to_allow(tool) if by == "headless" else f"The user denied {tool}."
-            return PermissionResultDeny(message=message, interrupt=interrupt)
-        if decision == "session":
-            self.allowed_for_session.add(tool)
-        self._decide(permission_entry(call, detail, "allow", f"user ({decision})"))
-        return PermissionResultAllow()
-
-    def _decide(self, entry: dict[str, str]) -> None:
-        if self._record is not None:
-            self._record.permissions.append(entry)
-        self._emit(Decided(entry))

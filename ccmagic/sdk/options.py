@@ -1,0 +1,105 @@
+"""A session's options as the SDK's ``ClaudeAgentOptions``: where a conversation starts, which
+tools it may use, and the callbacks Claude Code calls back into."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from claude_agent_sdk import ClaudeAgentOptions, HookMatcher, SessionStore
+
+from ccmagic.core.options import SessionOptions
+from ccmagic.core.tools import ALWAYS_ALLOWED
+
+# Asked before every tool runs, in every permission mode (bypass included): the reason to
+# refuse it, or None to let Claude Code's own rules and the permission gate decide.
+PreToolUse = Callable[[str, dict[str, Any]], Awaitable[str | None]]
+
+
+@dataclass
+class Where:
+    """Where the conversation starts: a new one of ``session_id``; a ``resume`` of one; or,
+    with ``fork``, a new ``session_id`` branched off ``resume`` at its entry ``at`` (``drops``:
+    the prompt of the one turn left out, for Claude Code to check)."""
+
+    session_id: str | None = None
+    resume: str | None = None
+    fork: bool = False
+    at: str | None = None
+    drops: str | None = None
+
+
+@dataclass
+class Extras:
+    """What a session adds to its options: a toolbox's server, tools and instructions, the
+    callbacks, and the store that mirrors the transcript."""
+
+    mcp_servers: dict[str, Any] = field(default_factory=dict)
+    also_allowed: tuple[str, ...] = ()
+    also_system: str = ""
+    pre_tool_use: list[PreToolUse] = field(default_factory=list)
+    can_use_tool: Callable[..., Awaitable[Any]] | None = None
+    stderr: Callable[[str], None] | None = None
+    store: Any = None  # a SessionStore (the sidecar's)
+
+
+def agent_options(options: SessionOptions, where: Where, extras: Extras) -> ClaudeAgentOptions:
+    """The SDK's options for one connect."""
+    system: dict[str, Any] = {"type": "preset", "preset": "claude_code"}
+    appended = "\n\n".join(text for text in (extras.also_system, options.system) if text)
+    if appended:
+        system["append"] = appended
+    more: dict[str, Any] = {}
+    if where.at:
+        more["resume_session_at"] = where.at
+    if where.drops:
+        more["resume_drops_turn"] = where.drops
+    if extras.store is not None:
+        more["session_store"] = cast(SessionStore, extras.store)
+    if extras.pre_tool_use:
+        more["hooks"] = {"PreToolUse": [HookMatcher(hooks=[_hook(extras.pre_tool_use)])]}
+    if extras.mcp_servers:
+        more["mcp_servers"] = extras.mcp_servers
+    return ClaudeAgentOptions(
+        model=options.model,
+        system_prompt=system,  # type: ignore[arg-type]
+        max_turns=options.max_turns,
+        max_budget_usd=options.max_budget_usd,
+        cwd=str(Path(options.cwd).expanduser()) if options.cwd else None,
+        add_dirs=[str(Path(d).expanduser()) for d in options.add_dirs],
+        allowed_tools=list(
+            dict.fromkeys([*ALWAYS_ALLOWED, *extras.also_allowed, *options.allowed_tools])
+        ),
+        disallowed_tools=list(options.disallowed_tools),
+        permission_mode=options.permission_mode,  # type: ignore[arg-type]
+        cli_path=options.cli_path,
+        env=dict(options.env),
+        include_partial_messages=True,
+        session_id=where.session_id,
+        resume=where.resume,
+        fork_session=where.fork,
+        can_use_tool=extras.can_use_tool,
+        stderr=extras.stderr,
+        **more,
+    )
+
+
+def _hook(checks: list[PreToolUse]) -> Any:
+    """One PreToolUse hook asking each check in turn; the first refusal denies the tool."""
+
+    async def refuse(data: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
+        for check in checks:
+            reason = await check(data.get("tool_name", ""), data.get("tool_input") or {})
+            if reason is not None:
+                return {
+                    "hookSpecificOutput": {
+                        "hookEventName": "PreToolUse",
+                        "permissionDecision": "deny",
+                        "permissionDecisionReason": reason,
+                    }
+                }
+        return {}
+
+    return refuse
