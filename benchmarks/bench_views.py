@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.test_views import write_sidecar
 
 import ccmagic
-from ccmagic.views.tables import HistoryView
+from ccmagic.views.widget import HistoryView
 
 
 def main() -> None:

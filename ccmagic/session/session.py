@@ -184,6 +184,16 @@ class Session:
         """Running totals the CLI reported in this conversation (and those it came from)."""
         return self._known_totals | known_totals(self.turns)
 
+    def __repr__(self) -> str:
+        """``<Session 'review' id=… · 3 turns · $0.0024 · live>``: what a notebook shows."""
+        cost = self.cost
+        turns = f"{cost.turns} turn{'s' if cost.turns != 1 else ''}"
+        live = "live" if self.connected else "not live"
+        return (
+            f"<{type(self).__name__} {self.name!r} id={self.session_id} · {turns} · "
+            f"{cost.text} · {live}>"
+        )
+
     async def __aenter__(self) -> Session:
         await self.connect()
         return self
@@ -513,6 +523,9 @@ class BlockingSession:
     @property
     def cost(self) -> CostSoFar:
         return self.session.cost
+
+    def __repr__(self) -> str:
+        return repr(self.session).replace("<Session ", f"<{type(self).__name__} ", 1)
 
     def connect(self) -> None:
         self.loop.run(self.session.connect())
