@@ -120,7 +120,7 @@ def test_quickstart_streams_and_shows_its_history_in_jupyterlab(tmp_path: Path) 
             assert page.locator(".jp-OutputArea-output mjx-container").count() == 0  # not LaTeX
             rows = history.first.locator("tbody tr").all_inner_texts()
             assert len(rows) == 3 and "Which columns of `sales`" in rows[-1]  # newest first
-            assert "⏺ inspect(sales)" in page.locator(".jp-Notebook").inner_text()
+            assert "● inspect(sales)" in page.locator(".jp-Notebook").inner_text()
             # Claude's code came back as a new cell right below the cell that asked for it
             asked = page.locator(".jp-CodeCell", has_text="Show the pandas code.").first
             below = asked.locator("xpath=following-sibling::div[contains(@class,'jp-Cell')][1]")
