@@ -75,7 +75,14 @@ def cost_bundle(table: pd.DataFrame) -> dict[str, str]:
     shown["cost_usd"] = [money(v) for v in table["cost_usd"]]
     for column in COUNTS:
         shown[column] = [f"{int(v):,}" for v in table[column]]
-    shown = shown.rename(columns={"cost_usd": "cost"})
+    shown = shown.rename(
+        columns={
+            "cost_usd": "cost",
+            "unknown_cost_turns": "of unknown cost",
+            "input_tokens": "tokens in",
+            "output_tokens": "tokens out",
+        }
+    )
     html = shown.to_html(classes=NO_MATH, border=0, justify="right")
     return {"text/html": html, "text/plain": shown.to_string()}
 
