@@ -1,14 +1,9 @@
 """The ``ccmagic`` command: a sidecar's sessions, history and cost in a terminal or CI, and
-its place in git.
+its place in git (the usage is in :data:`DESCRIPTION` and :data:`EPILOG`, which ``--help``
+prints).
 
-    ccmagic sessions FILE [--tag TAG] [--all]
-    ccmagic history FILE [--session NAME]
-    ccmagic cost FILE [--by session|day|model]
-    ccmagic git-setup [--global]             merge and diff *.claude.json by their events
-    ccmagic merge-driver ANCESTOR OURS THEIRS [PATH]     (git runs it)
-    ccmagic textconv FILE                                 (git diff runs it)
-
-FILE is a notebook (its sidecar is read) or a ``.claude.json`` sidecar.
+A damaged sidecar is never hidden: what can still be read is shown, the damage and the
+recovery file are named on stderr, and the exit status is 1, so CI notices.
 """
 
 from __future__ import annotations
@@ -39,17 +34,18 @@ def _history(args: argparse.Namespace) -> str:
     frame = history(args.session, sidecar=args.file)
     if frame.empty:
         return f"No turns recorded{' for ' + args.session if args.session else ''} in {args.file}."
-    return static_table(frame, 0, page_size=len(frame))[1]
+    return static_table(frame, 0, page_size=len(frame), newest_first=False)[1]
 
 
 def _cost(args: argparse.Namespace) -> str:
+    from ccmagic.views.cost import cost_bundle, cost_table
     from ccmagic.views.frames import history
-    from ccmagic.views.tables import cost_table, totals_line
+    from ccmagic.views.tables import totals_line
 
     frame = history(sidecar=args.file)
     if frame.empty:
         return f"No turns recorded in {args.file}: nothing has cost anything."
-    return totals_line(frame) + "\n\n" + cost_table(frame, args.by).to_string()
+    return totals_line(frame) + "\n\n" + cost_bundle(cost_table(frame, args.by))["text/plain"]
 
 
 def _git_setup(args: argparse.Namespace) -> str:
@@ -72,10 +68,59 @@ def _textconv(args: argparse.Namespace) -> str:
 
 
 SIDECARLESS = {"git-setup", "merge-driver", "textconv"}  # commands that read no FILE sidecar
+TURN_LINE = b'{"event": "turn"'  # how a sidecar's turn lines start (one event per line)
+DESCRIPTION = """\
+What a notebook's Claude sessions recorded, read from its sidecar (<notebook>.claude.json),
+in a terminal or CI; and the sidecar's place in git."""
+EPILOG = """\
+FILE is a notebook (its sidecar beside it is read) or a .claude.json sidecar. Turns recorded
+while the sidecar was damaged are in <name>.claude.recovery.json beside it; both are read.
+
+examples:
+  ccmagic history analysis.ipynb --session review
+  ccmagic cost analysis.claude.json --by day
+  ccmagic git-setup
+
+exit status: 0 when everything was read; 1 on an error, or when a sidecar file is damaged
+(then what could be read is shown, and stderr says which file and what to do)."""
+
+
+def damage_report(file: Path) -> str | None:
+    """What is wrong with the sidecar files read for ``file``, what it leaves out of the
+    figures shown and where the recovery file is; ``None`` when every one reads cleanly."""
+    from ccmagic.sidecar.file import SUFFIX, recovery_path
+    from ccmagic.views.frames import sidecars_for
+
+    said = []
+    for car in sidecars_for(file):
+        try:
+            car.check()
+        except CCMagicError as problem:
+            turns = sum(1 for line in car.path.read_bytes().splitlines()
+                        if line.startswith(TURN_LINE))  # fmt: skip
+            held = (
+                f"the {turns:,} turn{'s' if turns != 1 else ''} recorded in it"
+                if turns
+                else ("whatever it records")
+            )
+            said += [f"{problem.message} {problem.hint}".strip(),
+                     f"Left out of every count and total shown: {held}."]  # fmt: skip
+            recovery = recovery_path(car.path)
+            if car.path.name.endswith(SUFFIX) and recovery.exists():
+                said.append(
+                    f"Turns recorded since are in {recovery} (they are shown); new turns go "
+                    f"there until {car.path.name} is repaired or moved away."
+                )
+    return "\n".join(said) or None
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="ccmagic", description=__doc__.splitlines()[0])
+    main = argparse.ArgumentParser(
+        prog="ccmagic",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
     handlers: dict[str, Callable[[argparse.Namespace], str]] = {}
 
@@ -89,7 +134,8 @@ def parser() -> argparse.ArgumentParser:
     sessions = command("sessions", "the conversations a sidecar records", _sessions)
     sessions.add_argument("--tag", action="append", help="only sessions with this tag")
     sessions.add_argument("--all", action="store_true", help="every conversation and column")
-    history = command("history", "every recorded turn", _history)
+    history = command("history", "every recorded turn, oldest first (as the notebook reads)",
+                      _history)  # fmt: skip
     history.add_argument("--session", "-s", help="only this session")
     cost = command("cost", "what the recorded turns cost", _cost)
     cost.add_argument("--by", choices=("session", "day", "model"), default="session")
@@ -133,6 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except FileNotFoundError as problem:
         print(f"ccmagic: {problem}", file=sys.stderr)
+        return 1
+    damage = damage_report(args.file)
+    if damage:
+        print(f"\nccmagic: warning: {damage}", file=sys.stderr)
         return 1
     return 0
 

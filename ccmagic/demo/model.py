@@ -1,13 +1,22 @@
 """The offline demo model: a scripted stand-in for Claude that shows what ccmagic does.
 
 It says what it is, echoes the question, remembers how many questions the conversation has
-had, and uses the notebook tools as Claude would: a question about the kernel's data (a
-`name` in backticks, ``df``) makes it list the variables and inspect the ones the question
-names; a request for code puts the code in a new cell below.
+had, and uses the tools as Claude would, understanding questions as a person writes them:
+
+* about the kernel's data (it mentions data, columns, variables, a `name` in backticks or
+  ``df``): it lists the variables and inspects the first one the question names, written
+  plainly ("which columns of sales ...") or in backticks;
+* naming a file (``sales.csv``): it reads it with Claude Code's ``Read``;
+* asking to run a shell command (``run `ls -la` in the shell``): it calls ``Bash``, which
+  asks for approval in a live notebook and is denied headless;
+* asking to run Python (``run `sales.describe()` in python``): it calls the notebook's ``run``
+  tool (asked in a live notebook, denied headless unless ``--allow run``);
+* asking for code: it puts the code in a new cell below.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 from ccmagic.demo.fake_api import RecordedRequest, Reply
@@ -16,8 +25,24 @@ NOTICE = "*(offline demo model: this answer is scripted, not written by Claude)*
 VARIABLES = "mcp__notebook__variables"
 INSPECT = "mcp__notebook__inspect"
 NEW_CELL = "mcp__notebook__new_cell"
+RUN = "mcp__notebook__run"
+READ, BASH = "Read", "Bash"
 ASKS_FOR_CODE = re.compile(r"\b(code|python|function|plot|script)\b", re.IGNORECASE)
-ASKS_ABOUT_DATA = re.compile(r"`[A-Za-z_]\w*`|\b(df|dataframe)\b", re.IGNORECASE)
+ASKS_ABOUT_DATA = re.compile(
+    r"`[A-Za-z_]\w*`|\b(df|dataframe|data|dataset|columns?|rows|variables?|values|missing|"
+    r"nulls?|kernel)\b",
+    re.IGNORECASE,
+)
+ASKS_FOR_SHELL = re.compile(r"\b(shell|bash|terminal|command)\b", re.IGNORECASE)
+ASKS_TO_RUN_PYTHON = re.compile(
+    r"\b(run|execute|evaluate)\b.*\b(python|code|kernel)\b", re.IGNORECASE | re.DOTALL
+)
+NAMES_A_FILE = re.compile(
+    r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:csv|tsv|txt|json|md|py|yaml|yml|toml|cfg|ini|log|sql))"
+    r"(?![\w/])",
+    re.IGNORECASE,
+)
+QUOTED = re.compile(r"```(?:\w+)?\n(.*?)```|`([^`\n]+)`", re.DOTALL)
 CODE = (
     "# offline demo model: a real model would write code for your data here\n"
     "import pandas as pd\n"
@@ -31,9 +56,7 @@ def demo_reply(request: RecordedRequest) -> Reply:
     if results:
         tool, text = results[-1]
         if tool == VARIABLES:
-            named = [
-                n for n in _variable_names(text) if re.search(rf"\b{re.escape(n)}\b", question)
-            ]
+            named = named_variables(question, _variable_names(text))
             if named and INSPECT in request.tool_names:
                 return _tool(f"Let me look at `{named[0]}`.", INSPECT, {"name": named[0]})
             return _answer(request, question, f"The kernel's variables: {_first_line(text)}")
@@ -41,12 +64,60 @@ def demo_reply(request: RecordedRequest) -> Reply:
             return _answer(request, question, _what_inspect_showed(text))
         if tool == NEW_CELL:
             return _answer(request, question, "The code is in a new cell below, ready to run.")
+        if tool in AFTER:
+            return _answer(request, question, AFTER[tool].format(_first_line(text)))
         return _answer(request, question, "(tool result received)")
-    if ASKS_ABOUT_DATA.search(question) and VARIABLES in request.tool_names:
+    offered = request.tool_names
+    if ASKS_FOR_SHELL.search(question) and BASH in offered:
+        command = _quoted(question) or "ls"
+        return _tool(f"Let me run `{command}`.", BASH, {"command": command,
+                     "description": "the command the question asks for"})  # fmt: skip
+    if ASKS_TO_RUN_PYTHON.search(question) and RUN in offered:
+        return _tool("Let me run that in the kernel.", RUN, {"code": _quoted(question) or CODE})
+    named_file = NAMES_A_FILE.search(question)
+    if named_file and READ in offered:
+        path = _in_working_directory(request, named_file.group(1))
+        return _tool(f"Let me read {named_file.group(1)}.", READ, {"file_path": path})
+    if ASKS_ABOUT_DATA.search(question) and VARIABLES in offered:
         return _tool("Let me see what the kernel holds.", VARIABLES, {})
-    if ASKS_FOR_CODE.search(question) and NEW_CELL in request.tool_names:
+    if ASKS_FOR_CODE.search(question) and NEW_CELL in offered:
         return _tool("Here is code to start from.", NEW_CELL, {"code": CODE})
     return _answer(request, question, code=bool(ASKS_FOR_CODE.search(question)))
+
+
+AFTER = {  # what the demo says of a tool's result (its first line)
+    READ: "I read the file. It begins: {}",
+    BASH: "The shell said: {}",
+    RUN: "Running it in the kernel gave: {}",
+}
+
+
+def named_variables(question: str, variables: list[str]) -> list[str]:
+    """The kernel's variables the question names, as words (``sales``) or in backticks, in
+    the order the question names them."""
+    found = []
+    for name in variables:
+        mention = re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", question)
+        if mention:
+            found.append((mention.start(), name))
+    return [name for _, name in sorted(found)]
+
+
+def _quoted(question: str) -> str:
+    """The first code the question quotes (a fenced block or `backticks`), if any."""
+    found = QUOTED.search(question)
+    return (found.group(1) or found.group(2)).strip() if found else ""
+
+
+def _in_working_directory(request: RecordedRequest, path: str) -> str:
+    """``path`` made absolute in the working directory Claude Code's system prompt names
+    (its Read takes absolute paths)."""
+    if path.startswith("/"):
+        return path
+    system = request.body.get("system")
+    text = system if isinstance(system, str) else json.dumps(system)
+    folder = re.search(r"Working directory: ([^\s\\]+)", text)
+    return f"{folder.group(1).rstrip('/')}/{path}" if folder else path
 
 
 def _tool(text: str, name: str, tool_input: dict[str, str]) -> Reply:

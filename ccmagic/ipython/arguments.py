@@ -64,12 +64,22 @@ class CommandParser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}. ({self.prog}? lists the options.)")
 
     def _unknown_options(self, words: list[str]) -> str:
+        """argparse hands back the unknown option and its value as two words: keep them
+        together (``--sesion analysis``), and say the line as it was probably meant."""
         options = [o for o in self._option_string_actions if o.startswith("--")]
-        parts = []
+        given: list[list[str]] = []
         for word in words:
-            name = word.split("=", 1)[0]
+            if word.startswith("-") or not given:
+                given.append([word])
+            else:
+                given[-1].append(word)
+        parts = []
+        for flag, *values in given:
+            name, equals, value = flag.partition("=")
             close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-            parts.append(f"{word}: did you mean {close[0]}?" if close else word)
+            said = " ".join([flag, *values])
+            meant = " ".join([close[0] + equals + value, *values]) if close else ""
+            parts.append(f"{said}: did you mean {meant}?" if meant else said)
         return (
             f"{self.prog} does not take {'; '.join(parts)} "
             f"({self.prog}? lists the options; {self.usage_line})"

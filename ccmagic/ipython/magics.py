@@ -294,7 +294,7 @@ class ClaudeMagics(Magics, KernelSettings):
         branch_at = step.index if isinstance(step, Branch) else None
         session, notices = self.registry.get(name, options, tags, branch_at=branch_at)
         notices = notes + notices
-        notices += [f"📎 {name}: {text.splitlines()[0]}" for name, text in attachments.items()]
+        notices += [f"↳ {name}: {text.splitlines()[0]}" for name, text in attachments.items()]
         if options.permission_mode == "bypassPermissions":
             notices.append("⚠ bypassPermissions: Claude may use every tool without asking.")
         view = self._view(name, session.session_id, notices, args.thinking)

@@ -27,6 +27,9 @@ from ccmagic.core.turns import Standing, ToolCall, TurnRecord, format_cost, form
 from ccmagic.views.tables import NO_MATH
 
 REPLAYED = "↺ replayed"  # how a replayed turn's footer starts (nbval_sanitize.cfg drops it)
+# Marks every page draws: where only the DejaVu and Liberation fonts are installed, ⏺ ⎿ ⏹ ⏳
+# and emoji are empty boxes; these are in DejaVu Sans (fonts-dejavu-core), ● └ ■ in both.
+TOOL, RESULT, INTERRUPTED, RETRYING, THINKING = "●", "└", "■", "↻", "✻"
 
 
 def footer(record: TurnRecord, standing: Standing | None = None) -> str:
@@ -47,15 +50,15 @@ def footer(record: TurnRecord, standing: Standing | None = None) -> str:
     if standing is not None and standing.totals:
         parts.append(standing.totals)
     if record.interrupted:
-        parts.append("⏹ interrupted")
+        parts.append(f"{INTERRUPTED} interrupted")
     elif record.is_error:
         parts.append("✖ error")
     return " · ".join(parts)
 
 
 def tool_line(call: ToolCall) -> str:
-    folded = f"  ⎿ {call.result}" if call.result is not None else ""
-    return f"⏺ {call.line}{folded}"
+    folded = f"  {RESULT} {call.result}" if call.result is not None else ""
+    return f"{TOOL} {call.line}{folded}"
 
 
 class TurnContent:
@@ -117,12 +120,12 @@ class TurnContent:
     def markdown(self, foot: str | None) -> str:
         blocks = [_ours(n, "i") for n in self._notes]
         if self.status:
-            blocks.append("⏳ " + _ours(self.status, "i"))
+            blocks.append(f"{RETRYING} " + _ours(self.status, "i"))
         for kind, value in self.pieces:
             if kind == "text":
                 blocks.append(value.strip("\n"))
             elif kind == "thinking":
-                blocks.append("> 💭 " + value.strip().replace("\n", "\n> "))
+                blocks.append(f"> {THINKING} " + value.strip().replace("\n", "\n> "))
             else:
                 blocks.append(_ours(tool_line(value)))
                 if value.code is not None:
@@ -143,7 +146,7 @@ class TurnContent:
             if kind == "text":
                 lines.append(value.strip("\n"))
             elif kind == "thinking":
-                lines.append("💭 " + value.strip())
+                lines.append(f"{THINKING} " + value.strip())
             else:
                 lines.append(tool_line(value))
                 if value.code is not None:

@@ -65,6 +65,9 @@ class BlockingSession:
         twin.last_interrupted = False
         return twin
 
+    def __repr__(self) -> str:
+        return repr(self._session).replace("<Session ", f"<{type(self).__name__} ", 1)
+
     @property
     def _loop(self) -> LoopThread:
         """The loop given, or the process's (a new one after ``ccmagic._state.reset``)."""

@@ -153,6 +153,16 @@ class Session:
         """Running totals the CLI reported in this conversation (and those it came from)."""
         return self._known_totals | known_totals(self.turns)
 
+    def __repr__(self) -> str:
+        """``<Session 'review' id=… · 3 turns · $0.0024 · live>``: what a notebook shows."""
+        cost = self.cost
+        turns = f"{cost.turns} turn{'s' if cost.turns != 1 else ''}"
+        live = "live" if self.connected else "not live"
+        return (
+            f"<{type(self).__name__} {self.name!r} id={self.session_id} · {turns} · "
+            f"{cost.text} · {live}>"
+        )
+
     async def __aenter__(self) -> Session:
         await self.connect()
         return self

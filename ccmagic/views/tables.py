@@ -6,12 +6,14 @@ so what these show is HTML with a ``text/plain`` twin: no widget, whose output w
 interactive without a kernel: a click on a prompt opens the whole turn (``<details>``). The
 ipywidgets browser is there on request, as an output of its own. Long histories are paged:
 only the shown page is ever built. Every cell of every column may be missing (``None``, NaN,
-``pandas.NA``); an unknown cost reads as unknown, never as $0. pandas, ipywidgets and
-matplotlib are imported here, on first use.
+``pandas.NA``); an unknown cost reads as unknown, never as $0. pandas and markdown-it are
+imported on first use. The cost table and plot are in :mod:`ccmagic.views.cost`, the widget
+in :mod:`ccmagic.views.widget`.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +24,6 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 25
 NO_MATH = "tex2jax_ignore mathjax_ignore"  # two costs ("$0.01 ... $0.02") are not LaTeX
-ALL = "(all sessions)"
 
 
 def no_math(text: str) -> str:
@@ -47,17 +48,17 @@ def _local_minute(value: Any) -> str:
     if is_missing(value):
         return ""
     if getattr(value, "tzinfo", None) is not None:
-        value = value.astimezone(_local_zone())
+        value = value.astimezone(local_zone())
     return str(value.strftime("%Y-%m-%d %H:%M"))
 
 
-def _local_zone() -> Any:
+def local_zone() -> Any:
     from datetime import datetime
 
     return datetime.now().astimezone().tzinfo
 
 
-def _times(frame: pd.DataFrame) -> pd.Series:
+def utc_times(frame: pd.DataFrame) -> pd.Series:
     """``started_at`` as UTC timestamps whatever the column holds (a missing one is NaT)."""
     import pandas as pd
 
@@ -91,41 +92,72 @@ HEADER = ("session", "turn", "time", "prompt", "tokens in/out", "cost", "duratio
 
 
 def totals_line(frame: pd.DataFrame) -> str:
-    """``12 turns · 4,800 tokens in / 240 out · ≥ $0.0096 + 1 turn of unknown cost``."""
+    """``12 turns (+ 1 not sent) · 4,800 tokens in / 240 out · ≥ $0.0096 + 1 turn of unknown
+    cost in all``: a try that never reached Claude is a row of the table but not a turn."""
     numbered = frame[frame["turn"].notna()]
     unknown = int(numbered["cost_usd"].isna().sum())
     known = float(frame["cost_usd"].sum(skipna=True))
     tokens_in = int(frame["input_tokens"].sum(skipna=True))
     tokens_out = int(frame["output_tokens"].sum(skipna=True))
-    turns = len(numbered)
+    turns, unsent = len(numbered), len(frame) - len(numbered)
     return (
-        f"{turns:,} turn{'s' if turns != 1 else ''} · {tokens_in:,} tokens in / "
-        f"{tokens_out:,} out · {format_total(known, unknown, turns)} in all"
+        f"{turns:,} turn{'s' if turns != 1 else ''}"
+        + (f" (+ {unsent:,} not sent)" if unsent else "")
+        + f" · {tokens_in:,} tokens in / {tokens_out:,} out · "
+        f"{format_total(known, unknown, turns)} in all"
     )
+
+
+@functools.cache
+def _markdown() -> Any:
+    """CommonMark (with tables) whose raw HTML is escaped and whose ``javascript:`` links are
+    refused: an answer cannot inject markup into the notebook."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def answer_html(answer: str) -> str:
+    """A recorded answer (Markdown) as the safe HTML a notebook shows."""
+    return str(_markdown().render(answer))
 
 
 def _full_turn(row: Any) -> str:
-    """The whole prompt and answer of a turn, as escaped preformatted HTML."""
+    """The whole turn: the prompt as written, the tools it called in order, the answer
+    rendered as Markdown."""
     prompt = "" if is_missing(row.prompt) else str(row.prompt)
     answer = "" if is_missing(row.response) else str(row.response)
-    style = "white-space:pre-wrap;margin:4px 0"
-    return (
-        f"<div style='{style}'><b>prompt</b>\n{html.escape(prompt)}</div>"
-        f"<div style='{style}'><b>answer</b>\n{html.escape(answer) or '<i>(no answer)</i>'}</div>"
-    )
+    called = getattr(row, "tools", None)
+    tools = [] if is_missing(called) else [t for t in str(called).split(", ") if t]
+    style = "margin:4px 0"
+    parts = [
+        f"<div style='{style};white-space:pre-wrap'><b>prompt</b>\n{html.escape(prompt)}</div>"
+    ]
+    if tools:
+        listed = "".join(f"<li>{html.escape(tool)}</li>" for tool in tools)
+        parts.append(f"<div style='{style}'><b>tool calls</b><ol>{listed}</ol></div>")
+    shown = answer_html(answer) if answer else "<p><i>(no answer)</i></p>"
+    parts.append(f"<div style='{style}'><b>answer</b>{shown}</div>")
+    return "".join(parts)
 
 
-def static_table(frame: pd.DataFrame, page: int, page_size: int = PAGE_SIZE) -> tuple[str, str]:
+def static_table(
+    frame: pd.DataFrame, page: int, page_size: int = PAGE_SIZE, *, newest_first: bool = False
+) -> tuple[str, str]:
     """One page of turns as (HTML, plain text), with the totals of all of them. In the HTML a
-    click on a prompt shows the whole turn, with no kernel or widget needed."""
+    click on a prompt shows the whole turn, with no kernel or widget needed. ``frame`` is
+    oldest first (as ``history()`` returns it); ``newest_first`` shows it the other way."""
+    ordered = frame.iloc[::-1] if newest_first else frame
     start = page * page_size
-    shown = frame.iloc[start : start + page_size]
+    shown = ordered.iloc[start : start + page_size]
     rows = turn_rows(shown)
     last = start + len(shown)
-    where = f"turns {start + 1} to {last} of {len(frame):,}" if len(shown) else "no turns"
+    order = "newest first" if newest_first else "oldest first"
+    where = f"rows {start + 1} to {last} of {len(frame):,}, {order}" if len(shown) else "no rows"
     caption = f"{totals_line(frame)} · showing {where}"
     if last < len(frame):
-        caption += f" · older ones: %claude history --page {page + 2}"
+        more = "older ones: %claude history" if newest_first else "newer ones: page"
+        caption += f" · {more} --page {page + 2}"
     head = "".join(f"<th>{h}</th>" for h in HEADER)
     body = []
     for cells, row in zip(rows, shown.itertuples(), strict=True):
@@ -149,172 +181,8 @@ def static_table(frame: pd.DataFrame, page: int, page_size: int = PAGE_SIZE) -> 
 
 def history_bundle(frame: pd.DataFrame, page: int = 0) -> dict[str, str]:
     """``%claude history``: a page of turns, newest first, as HTML and plain text."""
-    table, plain = static_table(frame.iloc[::-1], page)
+    table, plain = static_table(frame, page, newest_first=True)
     return {"text/html": table, "text/plain": plain}
-
-
-class HistoryView:
-    """The turns of a notebook's sessions: picker, one page of rows, totals, the chosen turn."""
-
-    def __init__(self, frame: pd.DataFrame, session: str | None = None) -> None:
-        import ipywidgets as w
-
-        self.frame = frame
-        names = sorted({str(n) for n in frame["session"] if not is_missing(n)})
-        self.picker = w.Dropdown(options=[ALL, *names], value=session or ALL,
-                                 description="Session")  # fmt: skip
-        self.totals = w.HTML()
-        self.rows = w.Select(rows=PAGE_SIZE, layout=w.Layout(width="100%"))
-        self.previous = w.Button(description="◀ newer", layout=w.Layout(width="auto"))
-        self.next = w.Button(description="older ▶", layout=w.Layout(width="auto"))
-        self.page_label = w.Label()
-        self.detail = w.Output(layout=w.Layout(border="1px solid #ddd", padding="4px"))
-        self.widget = w.VBox([
-            w.HBox([self.picker, self.totals]),
-            self.rows,
-            w.HBox([self.previous, self.page_label, self.next]),
-            self.detail,
-        ])  # fmt: skip
-        self.page = 0
-        self.picker.observe(lambda _: self._select_session(), names="value")
-        self.rows.observe(lambda change: self._show_turn(change["new"]), names="value")
-        self.previous.on_click(lambda _: self._turn_page(-1))
-        self.next.on_click(lambda _: self._turn_page(1))
-        self._select_session()
-
-    @property
-    def shown(self) -> pd.DataFrame:
-        """The chosen session's turns, newest first (the first page is the latest)."""
-        frame = self.frame
-        if self.picker.value != ALL:
-            frame = frame[frame["session"] == self.picker.value]
-        return frame.iloc[::-1]
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-len(self.shown) // PAGE_SIZE))
-
-    def _select_session(self) -> None:
-        self.page = 0
-        self.totals.value = no_math(totals_line(self.shown)) if len(self.shown) else ""
-        self._fill()
-
-    def _turn_page(self, step: int) -> None:
-        self.page = min(max(self.page + step, 0), self.pages - 1)
-        self._fill()
-
-    def _fill(self) -> None:
-        start = self.page * PAGE_SIZE
-        page = self.shown.iloc[start : start + PAGE_SIZE]
-        labels = [" │ ".join(cells) for cells in turn_rows(page)]
-        self.rows.options = list(zip(labels, page.index, strict=True))
-        self.rows.rows = max(3, min(PAGE_SIZE, len(labels)))
-        self.page_label.value = f"page {self.page + 1} of {self.pages}"
-        self.previous.disabled = self.page == 0
-        self.next.disabled = self.page >= self.pages - 1
-
-    def _show_turn(self, index: Any) -> None:
-        from IPython.display import Markdown
-
-        self.detail.outputs = ()
-        if index is None:
-            return
-        row = self.frame.loc[index]
-        turn = "-" if is_missing(row["turn"]) else row["turn"]
-        prompt = "" if is_missing(row["prompt"]) else row["prompt"]
-        answer = "" if is_missing(row["response"]) else row["response"]
-        self.detail.append_display_data(Markdown(f"**{row['session']} #{turn}**: prompt"))
-        self.detail.append_display_data(Markdown(prompt))
-        self.detail.append_display_data(Markdown(f"**answer**\n\n{answer or '*(no answer)*'}"))
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        """The widget, and the static table as the form a saved or converted notebook shows
-        (a widget's view is gone once its kernel is)."""
-        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
-        return {**bundle, **history_bundle(self.shown.iloc[::-1])}
-
-
-def cost_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Cost, turns and tokens grouped by session, day or model, with a total row. A group
-    whose every cost is unknown has cost ``<NA>``, not 0; ``unknown_cost_turns`` says how many
-    turns each sum leaves out. Tries that never reached the model are not turns."""
-    import pandas as pd
-
-    frame = frame[frame["turn"].notna()]
-    if by == "day":
-        key = _times(frame).dt.tz_convert(_local_zone()).dt.strftime("%Y-%m-%d")
-        key = key.fillna("(unknown)")
-    else:
-        key = frame[by].astype("string").fillna("(unknown)")
-    costs = frame["cost_usd"].astype("Float64")
-    table = pd.DataFrame(
-        {
-            "turns": frame.groupby(key.rename(by)).size(),
-            "cost_usd": costs.groupby(key.rename(by)).sum(min_count=1),
-            "unknown_cost_turns": costs.isna().groupby(key.rename(by)).sum(),
-            "input_tokens": frame["input_tokens"].fillna(0).groupby(key.rename(by)).sum(),
-            "output_tokens": frame["output_tokens"].fillna(0).groupby(key.rename(by)).sum(),
-        }
-    )
-    total = pd.DataFrame(
-        {
-            "turns": [len(frame)],
-            "cost_usd": pd.array([costs.sum(min_count=1)], dtype="Float64"),
-            "unknown_cost_turns": [int(costs.isna().sum())],
-            "input_tokens": [frame["input_tokens"].fillna(0).sum()],
-            "output_tokens": [frame["output_tokens"].fillna(0).sum()],
-        },
-        index=pd.Index(["total"], name=by),
-    )
-    counts = ("turns", "unknown_cost_turns", "input_tokens", "output_tokens")
-    table = pd.concat([table, total]).astype(dict.fromkeys(counts, "int64"))
-    table["cost_usd"] = table["cost_usd"].astype("Float64")
-    return table
-
-
-def cumulative_cost_figure(frame: pd.DataFrame) -> Any:
-    """Cumulative known cost over time, one line per session, on an axis from zero."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    frame = frame.assign(started_at=_times(frame))
-    frame = frame[frame["started_at"].notna() & frame["turn"].notna()]
-    figure, axes = plt.subplots(figsize=(7, 3))
-    unknown = 0
-    for name, turns in frame.groupby(frame["session"].astype("string").fillna("(unknown)")):
-        costs = turns["cost_usd"].astype("Float64")
-        unknown += int(costs.isna().sum())
-        series = costs.fillna(0).astype(float).cumsum()
-        series.index = turns["started_at"]
-        series.plot(ax=axes, drawstyle="steps-post", marker="o", label=str(name))
-    axes.set_ylim(bottom=0)
-    axes.set_ylabel("cumulative cost (USD)")
-    axes.set_xlabel("")
-    if unknown:
-        axes.set_title(f"known costs only: {unknown} turn(s) of unknown cost left out", fontsize=9)
-    if len(axes.get_lines()):
-        axes.legend(loc="upper left")
-    figure.tight_layout()
-    return figure
-
-
-def plot_cumulative_cost(frame: pd.DataFrame) -> dict[str, Any]:
-    """:func:`cumulative_cost_figure` as a PNG display bundle.
-
-    Rendered to PNG here rather than left to the kernel's matplotlib backend, which may be one
-    (Agg, say) that displays a figure as text only.
-    """
-    import io
-
-    import matplotlib.pyplot as plt
-
-    figure = cumulative_cost_figure(frame)
-    png = io.BytesIO()
-    figure.savefig(png, format="png", dpi=100)
-    plt.close(figure)
-    return {"image/png": png.getvalue(), "text/plain": "<cumulative cost per session>"}
 
 
 def sessions_table(

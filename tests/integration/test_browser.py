@@ -77,6 +77,32 @@ def run_all_cells(page: Any) -> None:
     page.get_by_text("Run All Cells", exact=True).click()
 
 
+TOFU = """([chars, probe]) => {
+    // each char drawn in the font the page gives the probe element; one drawn exactly as a
+    // private-use character (which no font has) is an empty box to the person reading it
+    const style = getComputedStyle(probe);
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 48;
+    const pen = canvas.getContext("2d");
+    pen.font = `24px ${style.fontFamily}`;
+    const drawn = (c) => {
+        pen.clearRect(0, 0, 48, 48);
+        pen.fillText(c, 8, 36);
+        return pen.getImageData(0, 0, 48, 48).data.join(",");
+    };
+    const box = drawn("\\uE000");
+    return chars.filter((c) => drawn(c) === box);
+}"""
+MARKS = ["●", "└", "■", "↻", "✻", "↳"]  # what ccmagic/ipython/render.py draws in a cell
+
+
+def only_dejavu_and_liberation() -> bool:
+    """Whether this machine's fonts are Debian's DejaVu and Liberation alone."""
+    listed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True)
+    families = {f.split(",")[0] for f in listed.stdout.split("\n") if f}
+    return bool(families) and all(f.startswith(("DejaVu", "Liberation")) for f in families)
+
+
 def test_quickstart_streams_and_shows_its_history_in_jupyterlab(tmp_path: Path) -> None:
     import nbformat
     from playwright.sync_api import sync_playwright
@@ -120,7 +146,19 @@ def test_quickstart_streams_and_shows_its_history_in_jupyterlab(tmp_path: Path) 
             assert page.locator(".jp-OutputArea-output mjx-container").count() == 0  # not LaTeX
             rows = history.first.locator("tbody tr").all_inner_texts()
             assert len(rows) == 3 and "Which columns of `sales`" in rows[-1]  # newest first
-            assert "⏺ inspect(sales)" in page.locator(".jp-Notebook").inner_text()
+            assert "● inspect(sales)" in page.locator(".jp-Notebook").inner_text()
+            # the marks are glyphs, not boxes, in the fonts this machine has (DejaVu and
+            # Liberation alone on Debian), and the check can tell: ⏺ (the old mark) is a box
+            tool = page.locator(".jp-RenderedMarkdown", has_text="● inspect(sales)").first
+            probe = tool.element_handle()
+            assert page.evaluate(TOFU, [MARKS, probe]) == []
+            if only_dejavu_and_liberation():
+                assert page.evaluate(TOFU, [["⏺"], probe]) == ["⏺"]
+            # the oldest turn opened: its answer as Markdown, its tool calls listed
+            history.first.locator("summary").last.click()
+            opened = history.first.locator("details[open]").last
+            assert opened.locator("em", has_text="offline demo model").count() == 1
+            assert "mcp__notebook__inspect" in opened.locator("ol").inner_text()
             # Claude's code came back as a new cell right below the cell that asked for it
             asked = page.locator(".jp-CodeCell", has_text="Show the pandas code.").first
             below = asked.locator("xpath=following-sibling::div[contains(@class,'jp-Cell')][1]")

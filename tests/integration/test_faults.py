@@ -53,7 +53,7 @@ def test_interrupt_mid_stream_five_times_in_a_row(
         latencies.append(time.monotonic() - notebook.interrupted_at)
         assert [e.ename for e in errors_of(cell)] == ["KeyboardInterrupt"]
         shown = answer(cell)
-        assert shown.startswith("partial") and "⏹ interrupted" in shown
+        assert shown.startswith("partial") and "■ interrupted" in shown
     fake_api.script("still here")
     after = notebook.run("%%claude -s s\nare you there?")
     assert "still here" in text_of(after) and not errors_of(after)

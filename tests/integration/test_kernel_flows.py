@@ -175,7 +175,7 @@ def test_interrupt_mid_stream_keeps_the_partial_answer(
     [error] = errors_of(cell)
     assert error.ename == "KeyboardInterrupt"
     shown = answer_outputs(cell)[0].data["text/plain"]
-    assert shown.startswith("partial") and "⏹ interrupted" in shown
+    assert shown.startswith("partial") and "■ interrupted" in shown
     assert shown.count("partial") < 400
     after = notebook.run("%%claude -s s\nare you there?")
     assert not errors_of(after) and "next one works" in text_of(after)

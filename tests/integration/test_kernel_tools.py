@@ -38,7 +38,7 @@ def test_inspect_shows_claude_the_real_dataframe(
     for fact in ("price: float64 · 1", "region: str · 1", "units: int64 · 0", "north"):
         assert fact in seen, fact
     shown = text_of(cell)
-    assert "⏺ inspect(df)  ⎿ DataFrame 4 × 3" in shown and "price and region have gaps." in shown
+    assert "● inspect(df)  └ DataFrame 4 × 3" in shown and "price and region have gaps." in shown
     # the notebook tools were in the very first request's tool list, not behind ToolSearch
     first = {t["name"] for t in fake_api.requests[0].body["tools"]}
     assert {f"mcp__notebook__{t}" for t in ("variables", "inspect", "cells", "run",
@@ -82,7 +82,7 @@ def test_cells_show_the_error_of_a_failed_cell(
     assert "ValueError: singular matrix in fit" in seen
     assert "in fit: raise ValueError('singular matrix in fit')" in seen  # its last frames
     assert "fit([1, 2])" in seen and "%%claude" not in seen  # not the asking cell itself
-    assert "⏺ cells(5)" in text_of(cell)
+    assert "● cells(5)" in text_of(cell)
 
 
 def test_run_allowed_changes_the_namespace_and_headless_denies_it(
@@ -93,7 +93,7 @@ def test_run_allowed_changes_the_namespace_and_headless_denies_it(
                     "The strongest pair is price and units.")  # fmt: skip
     allowed = notebook.run("%%claude -s a --allow run\nCompute the correlation matrix of df.")
     shown = text_of(allowed)
-    assert "⏺ run  ⎿ value: " in shown and "corr = df[['price', 'units']].corr()" in shown
+    assert "● run  └ value: " in shown and "corr = df[['price', 'units']].corr()" in shown
     assert "strongest pair" in shown
     assert text_of(notebook.run("print(type(corr).__name__)")).strip() == "DataFrame"
     fake_api.script(use("run", code="ran_headless = True"), "I could not run it.")
@@ -170,7 +170,7 @@ def test_new_cell_payload_and_approval_in_place_in_a_live_frontend(
     rest = order[question + 1 :]
     assert any("It is 42." in text for text in rest)  # the answer continues below
     final = [t for kind, t in shown if "It is 42." in t][-1]
-    assert "⏺ run  ⎿ value: 42" in final and "First I compute it." not in final
+    assert "● run  └ value: 42" in final and "First I compute it." not in final
     assert "42" in frontend.run("print(answer)")
 
 
@@ -210,7 +210,7 @@ def test_with_attaches_objects_up_front_and_no_kernel_turns_the_tools_off(
 ) -> None:
     notebook.run("%load_ext ccmagic\n" + SALES + "\nmodel = {'alpha': 0.1}")
     cell = notebook.run("%%claude -s a --with df,model\nAny problems?")
-    assert "📎 df: DataFrame 4 × 3" in text_of(cell)
+    assert "↳ df: DataFrame 4 × 3" in text_of(cell)
     sent = fake_api.requests[-1].last_user_text
     assert sent.startswith("Any problems?") and "price: float64 · 1" in sent and "alpha" in sent
     turn = json.loads(notebook.path.with_name("analysis.claude.json").read_text())["log"][-1]
@@ -259,6 +259,6 @@ def test_the_demo_model_inspects_a_variable_the_question_names(
     notebook.run("%load_ext ccmagic\n%claude demo\n" + SALES)
     cell = notebook.run("%%claude -s a\nWhich columns of `df` look unreliable?")
     shown = text_of(cell)
-    assert "⏺ variables  ⎿ 1 variable: df" in shown
-    assert "⏺ inspect(df)  ⎿ DataFrame 4 × 3" in shown
+    assert "● variables  └ 1 variable: df" in shown
+    assert "● inspect(df)  └ DataFrame 4 × 3" in shown
     assert "price (1 of 4 missing), region (1 of 4 missing)" in shown

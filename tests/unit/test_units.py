@@ -86,7 +86,7 @@ def test_footer_names_model_tokens_cost_duration_session() -> None:
     )
     assert footer(record) == "claude-x · 1,500 in / 45 out · $0.000228 · 1.5 s · analysis #3"
     record.interrupted = True
-    assert footer(record).endswith("⏹ interrupted")
+    assert footer(record).endswith("■ interrupted")
     assert format_cost(None) == "cost unknown"
 
 

@@ -8,17 +8,16 @@ import pandas as pd
 import pytest
 
 import ccmagic
+from ccmagic.views.cost import cost_table, plot_cumulative_cost
 from ccmagic.views.frames import HISTORY_COLUMNS
 from ccmagic.views.tables import (
     PAGE_SIZE,
-    HistoryView,
-    cost_table,
     history_bundle,
-    plot_cumulative_cost,
     sessions_table,
     static_table,
     totals_line,
 )
+from ccmagic.views.widget import HistoryView
 from tests.support import write_sidecar
 
 
@@ -44,10 +43,10 @@ def test_history_shows_one_page_newest_first_and_no_widget(big: Path) -> None:
     assert bundle["text/html"].count("<tr>") == PAGE_SIZE + 1  # header + one page
     assert bundle["text/html"].count("<details>") == PAGE_SIZE  # a click opens the turn
     assert "answer 10000" in bundle["text/html"]  # newest first, in full behind the click
-    assert "showing turns 1 to 25 of 10,000" in bundle["text/plain"]
+    assert "showing rows 1 to 25 of 10,000, newest first" in bundle["text/plain"]
     assert "%claude history --page 2" in bundle["text/plain"]
     older = history_bundle(ccmagic.history(notebook=big), page=1)
-    assert "showing turns 26 to 50" in older["text/plain"]
+    assert "showing rows 26 to 50" in older["text/plain"]
 
 
 def test_history_widget_browses_pages_and_sessions(big: Path) -> None:
@@ -152,7 +151,7 @@ def test_sessions_table_survives_missing_values(tmp_path: Path, missing: object)
 def test_the_cumulative_cost_axis_starts_at_zero(tmp_path: Path) -> None:
     import matplotlib.pyplot as plt
 
-    from ccmagic.views.tables import cumulative_cost_figure
+    from ccmagic.views.cost import cumulative_cost_figure
 
     frame = small_history(tmp_path)
     frame.loc[2, "cost_usd"] = pd.NA

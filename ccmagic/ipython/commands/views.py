@@ -38,7 +38,8 @@ def _no_turns(magics: ClaudeMagics, session: str | None, frame: pd.DataFrame) ->
 def history(magics: ClaudeMagics, args: argparse.Namespace) -> None:
     from IPython.display import display
 
-    from ccmagic.views.tables import HistoryView, history_bundle
+    from ccmagic.views.tables import history_bundle
+    from ccmagic.views.widget import HistoryView
 
     frame = magics.history_frame(args.session)
     if frame.empty:
@@ -63,14 +64,15 @@ def history(magics: ClaudeMagics, args: argparse.Namespace) -> None:
 def cost(magics: ClaudeMagics, args: argparse.Namespace) -> None:
     from IPython.display import display
 
-    from ccmagic.views.tables import cost_table, plot_cumulative_cost, totals_line
+    from ccmagic.views.cost import cost_bundle, cost_table, plot_cumulative_cost
+    from ccmagic.views.tables import totals_line
 
     frame = magics.history_frame()
     if frame.empty:
         print("No turns recorded yet: nothing has cost anything.")
         return
     print(totals_line(frame))
-    display(cost_table(frame, args.by))
+    display(cost_bundle(cost_table(frame, args.by)), raw=True)
     if not args.no_plot:
         try:
             display(plot_cumulative_cost(frame), raw=True)
