@@ -33,6 +33,8 @@ CELL_ARGS = [
         help="Kernel objects to describe in the prompt up front (df,model or repeat)."),
     arg("--fresh", action="store_true",
         help="Ask Claude even when a recorded answer matches (on a branch from that point)."),
+    arg("--replay-anyway", action="store_true",
+        help="Replay the recorded answer even if the data it saw has changed (marked so)."),
     arg("--no-kernel", action="store_true",
         help="No notebook tools this cell (Claude does not see the kernel)."),
     arg("--thinking", action="store_true", help="Show the model's thinking."),
@@ -132,6 +134,11 @@ class ClaudeMagics(Magics):
         "session's next recorded turn and branches the conversation where a cell was edited; "
         "'off' always asks and appends; 'only' never asks (a cell with no recorded answer "
         "fails: CI, nbval and papermill runs without a key).",
+    ).tag(config=True)
+    replay_anyway = Bool(
+        False,
+        help="Replay recorded answers even when the data they saw (objects, cells, files) has "
+        "changed since, marked as such; by default such a cell is asked again.",
     ).tag(config=True)
     transcripts = Enum(
         ("redacted", "full", "none"),
@@ -290,6 +297,7 @@ class ClaudeMagics(Magics):
 
     def _ask(self, args: Any, prompt: str) -> None:
         __tracebackhide__ = True
+        from ccmagic.ipython.witness import data_check
         from ccmagic.notebook.location import output_metadata
         from ccmagic.notebook.replay import Branch, Cell, Refuse, Replay
         from ccmagic.sdk.failures import failure_of
@@ -299,14 +307,17 @@ class ClaudeMagics(Magics):
         options = self._options(args)
         attached = split_tools(args.attach)
         cell = Cell(prompt, options.answer_changing(), list(attached), self._cell_id, args.fresh,
-                    self._cell_source)  # fmt: skip
-        step = self.registry.plan(name, cell, self.replay)
+                    self._cell_source, anyway=args.replay_anyway or self.replay_anyway)  # fmt: skip
+        witness = self.registry.toolbox.witness if self.registry.toolbox else None
+        step = self.registry.plan(name, cell, self.replay, data_check(witness, options.cwd))
         notes = self.registry.take_notes()
         if isinstance(step, Replay):
-            self._replay(name, step.index, args.thinking, notes)
+            self._replay(name, step, args.thinking, notes)
             return
         if isinstance(step, Refuse):
-            self._refuse(name, prompt, step.reason)
+            self._refuse(name, prompt, step)
+        if isinstance(step, Branch) and step.because:
+            notes.insert(0, f"{step.because}; asking again")
         attachments = self._attachments(attached)
         branch_at = step.index if isinstance(step, Branch) else None
         session, notices = self.registry.get(name, options, tags, branch_at=branch_at)
@@ -321,6 +332,7 @@ class ClaudeMagics(Magics):
             cell_id=self._cell_id,
             approve=self._approver(),
             attachments=attachments,
+            saw=witness.attached(attachments) if witness else None,
         )
         self.registry.asked(name, record)
         so_far = session.cost
@@ -341,29 +353,37 @@ class ClaudeMagics(Magics):
         if failure is not None:
             raise failure
 
-    def _replay(self, name: str, index: int, thinking: bool, notes: list[str]) -> None:
-        """Show the recorded turn ``index`` of ``name``'s line again: nothing is asked."""
+    def _replay(self, name: str, step: Any, thinking: bool, notes: list[str]) -> None:
+        """Show the recorded turn ``step.index`` of ``name``'s line again: nothing is asked."""
         from ccmagic.core.turns import CostSoFar
         from ccmagic.notebook.location import output_metadata
 
-        line = self.registry.cursor(name).line
+        line, index = self.registry.cursor(name).line, step.index
         record = line[index]
         so_far = CostSoFar.of(line[: index + 1])
         parent = line[index - 1].session_id if index else None
         metadata = output_metadata(record, so_far, parent if parent != record.session_id else None)
         view = self._view(name, record.session_id, notes, thinking)
-        view.replay(record, so_far if self.show_total else None, metadata | {"replayed": True})
+        verdict = step.verdict
+        metadata |= {"replayed": True} | (verdict.as_metadata() if verdict else {})
+        view.replay(record, so_far if self.show_total else None, metadata, verdict)
 
-    def _refuse(self, name: str, prompt: str, reason: str) -> None:
+    def _refuse(self, name: str, prompt: str, step: Any) -> None:
         from ccmagic.errors import NotRecorded
 
         first = prompt.splitlines()[0]
         cell = f"cell {self._cell_id}" if self._cell_id else f"cell [{self._count()}]"
+        hint = (
+            "Restore the data it saw, ask it again with %config ClaudeMagics.replay = 'auto', "
+            "or keep the old answer on purpose with %%claude --replay-anyway."
+            if step.stale
+            else "Run it once with %config ClaudeMagics.replay = 'auto' (with a key, or %claude "
+            "demo) to record it, or restore the sidecar that recorded it."
+        )
         raise NotRecorded(
-            f'{cell} ("{first[:60]}") of session {name}: {reason}, and replay is "only", '
+            f'{cell} ("{first[:60]}") of session {name}: {step.reason}, and replay is "only", '
             "so Claude is not asked.",
-            "Run it once with %config ClaudeMagics.replay = 'auto' (with a key, or %claude demo) "
-            "to record it, or restore the sidecar that recorded it.",
+            hint,
         )
 
     def _count(self) -> int:

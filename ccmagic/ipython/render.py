@@ -23,6 +23,7 @@ from ccmagic.core.events import (
     TurnEvent,
 )
 from ccmagic.core.turns import CostSoFar, ToolCall, TurnRecord, format_cost, format_duration
+from ccmagic.notebook.freshness import Verdict
 from ccmagic.sdk.permissions import decision_line
 from ccmagic.views.tables import NO_MATH
 
@@ -50,6 +51,14 @@ def footer(record: TurnRecord, so_far: CostSoFar | None = None) -> str:
     elif record.is_error:
         parts.append("✖ error")
     return " · ".join(parts)
+
+
+def replay_mark(record: TurnRecord, verdict: Verdict | None = None) -> str:
+    """``↺ replayed (asked 2026-12-04)``; ``↺ replayed anyway (asked …; df changed …)`` when
+    its data changed, and what its replay could not check (``not checked: Bash``)."""
+    anyway = " anyway" if verdict is not None and verdict.stale else ""
+    remarks = verdict.remarks if verdict is not None else []
+    return f"{REPLAYED}{anyway} ({'; '.join([f'asked {record.started_at[:10]}', *remarks])})"
 
 
 def tool_line(call: ToolCall) -> str:
@@ -242,12 +251,17 @@ class NotebookTurnView:
             self.content.status = status if record.is_error else None
         self._show(footer(record, so_far))
 
-    def replay(self, record: TurnRecord, so_far: CostSoFar, metadata: dict[str, Any]) -> None:
+    def replay(
+        self,
+        record: TurnRecord,
+        so_far: CostSoFar,
+        metadata: dict[str, Any],
+        verdict: Verdict | None = None,
+    ) -> None:
         """A recorded turn shown again, marked as such; nothing is asked."""
         self.metadata = {"ccmagic": metadata}
         self.content = TurnContent.of(record, self.content.notices)
-        asked = record.started_at[:10]
-        self._show(f"{REPLAYED} (asked {asked}) · {footer(record, so_far)}")
+        self._show(f"{replay_mark(record, verdict)} · {footer(record, so_far)}")
 
     def _show(self, foot: str | None) -> None:
         from IPython.display import display
@@ -298,9 +312,13 @@ class TerminalTurnView:
         self.out.flush()
 
     def replay(
-        self, record: TurnRecord, so_far: CostSoFar | None, metadata: dict[str, Any]
+        self,
+        record: TurnRecord,
+        so_far: CostSoFar | None,
+        metadata: dict[str, Any],
+        verdict: Verdict | None = None,
     ) -> None:
         content = TurnContent.of(record)
-        self.out.write(content.plain(f"{REPLAYED} (asked {record.started_at[:10]}) · "
-                                     f"{footer(record, so_far)}") + "\n")  # fmt: skip
+        mark = f"{replay_mark(record, verdict)} · {footer(record, so_far)}"
+        self.out.write(content.plain(mark) + "\n")
         self.out.flush()

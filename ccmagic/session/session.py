@@ -67,6 +67,7 @@ class Toolbox(Protocol):
     def instructions(self) -> str: ...  # appended to Claude Code's system prompt
     def refusal(self, tool: str, tool_input: dict[str, Any]) -> str | None: ...
     def begin_turn(self) -> None: ...
+    def seen(self) -> list[dict[str, Any]]: ...  # fingerprints of what the turn's calls showed
 
 
 @dataclass
@@ -330,13 +331,16 @@ class Session:
         cell_id: str | None = None,
         attachments: dict[str, str] | None = None,
         batch: tuple[str, Any] | None = None,
+        saw: list[dict[str, Any]] | None = None,
     ) -> TurnRecord:
         """Send one prompt and wait for the whole answer; the turn is recorded either way.
 
         ``batch`` is (batch name, item key) when the turn answers an item of a batch.
 
         ``attachments`` (name -> text, e.g. descriptions of kernel objects) are sent after the
-        prompt; the record keeps the prompt as written and the names attached.
+        prompt; the record keeps the prompt as written and the names attached, and in its
+        ``saw`` the fingerprints ``saw`` gives of them, then those of what the toolbox showed
+        and the files Claude read (:mod:`ccmagic.core.fingerprints`).
 
         A try that never reached the model (not logged in, refused before any answer,
         interrupted while connecting) is recorded with ``turn=None``: it is not a turn of the
@@ -365,9 +369,11 @@ class Session:
             record = TurnRecord(self.name, self.session_id, self.next_turn, prompt, cell_id=cell_id)
             record.asked_with = self.options.answer_changing()
             record.attached = list(attachments or {})
+            record.saw = list(saw or [])
             if batch is not None:
                 record.batch, record.item = batch
-            reader = TurnReader(record, emit, self._meter)
+            root = Path(self.options.cwd or os.getcwd()).expanduser()
+            reader = TurnReader(record, emit, self._meter, root)
             started = time.monotonic()
             self.permissions.begin(record, emit)
             if self.toolbox is not None:
@@ -387,6 +393,8 @@ class Session:
             finally:
                 self._turn = None
                 self.permissions.end()
+                if self.toolbox is not None:
+                    record.saw += self.toolbox.seen()
             if not record.duration_ms:
                 record.duration_ms = int((time.monotonic() - started) * 1000)
             if not reader.reached:
@@ -525,6 +533,7 @@ class BlockingSession:
         cell_id: str | None = None,
         approve: Callable[[ApprovalRequest], Decision | None] | None = None,
         attachments: dict[str, str] | None = None,
+        saw: list[dict[str, Any]] | None = None,
     ) -> TurnRecord:
         """Ask and wait; ``approve`` answers tool approvals on this thread. Without it, or when
         it returns ``None`` (nobody can answer), tools that need approval are denied at once."""
@@ -551,7 +560,7 @@ class BlockingSession:
         session.main_thread.attach(events)
         try:
             future = self.loop.submit(
-                session.query(prompt, events.put, cell_id=cell_id, attachments=attachments)
+                session.query(prompt, events.put, cell_id=cell_id, attachments=attachments, saw=saw)
             )
             record, self.last_interrupted = wait_interruptibly(
                 future,
