@@ -11,6 +11,9 @@ it changed, never the values themselves::
     {"kind": "with", "name": "df", "digest": "…", "summary": {…}}
     {"kind": "file", "path": "data/sales.csv", "size": 1204, "mtime_ns": …, "digest": "…"}
 
+A sighting taken after a call with side effects in the same turn (``run``, ``Bash``, an edit)
+says so (``"after": "run"``): a replay, which does not repeat those, does not check it.
+
 Everything here is pure (no IPython, no pandas import): digests, summaries by duck typing,
 file stats, and the one-phrase account of a change.
 """
@@ -29,6 +32,10 @@ from ccmagic.core.tools import PREFIX, short_tool_name
 Sighting = dict[str, Any]
 
 DATA_TOOLS = ("variables", "inspect", "cells")  # read-only notebook tools a replay re-runs
+SIDE_EFFECTS = ("run",)  # notebook tools that change the kernel: what is seen after them is
+# not what a replay, which does not run them, can expect to see (it is left unchecked)
+FILE_EFFECTS = ("Bash", "Write", "Edit", "MultiEdit", "NotebookEdit", "Task", "Agent",
+                PREFIX + "run")  # fmt: skip
 FILE_READERS = {"Read": "file_path", "NotebookRead": "notebook_path"}
 # tools whose use leaves nothing to check: they read nothing that can change, or only what is
 # fingerprinted
@@ -228,5 +235,5 @@ def unchecked(
     looked = [n for n in names if n in CHECKED_TOOLS and short_tool_name(n) in
               (*DATA_TOOLS, *FILE_READERS)]  # fmt: skip
     if (looked or list(attached)) and not saw:
-        left.append("what it looked at (recorded before ccmagic kept fingerprints)")
+        left.append("what it looked at (recorded before data checks)")
     return left

@@ -373,17 +373,10 @@ class ClaudeMagics(Magics):
 
         first = prompt.splitlines()[0]
         cell = f"cell {self._cell_id}" if self._cell_id else f"cell [{self._count()}]"
-        hint = (
-            "Restore the data it saw, ask it again with %config ClaudeMagics.replay = 'auto', "
-            "or keep the old answer on purpose with %%claude --replay-anyway."
-            if step.stale
-            else "Run it once with %config ClaudeMagics.replay = 'auto' (with a key, or %claude "
-            "demo) to record it, or restore the sidecar that recorded it."
-        )
         raise NotRecorded(
             f'{cell} ("{first[:60]}") of session {name}: {step.reason}, and replay is "only", '
             "so Claude is not asked.",
-            hint,
+            step.hint,
         )
 
     def _count(self) -> int:

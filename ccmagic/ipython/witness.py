@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ccmagic.core.fingerprints import (
     DATA_TOOLS,
     MAX_NAMES,
+    SIDE_EFFECTS,
     Sighting,
     attachment_sighting,
     digest,
@@ -47,9 +48,10 @@ class Witness:
     def __init__(self, tools: KernelTools) -> None:
         self.tools = tools
         self._seen: list[Sighting] = []
+        self._after: str | None = None  # a call with side effects ran earlier in this turn
 
     def begin_turn(self) -> None:
-        self._seen = []
+        self._seen, self._after = [], None
 
     def take(self) -> list[Sighting]:
         """This turn's sightings (and none kept for the next)."""
@@ -58,8 +60,25 @@ class Witness:
 
     # -- recording ----------------------------------------------------------------------------
     def watching(self, tools: list[Any], main_thread: MainThread) -> list[Any]:
-        """The server's tools (SDK ``SdkMcpTool`` objects), the read-only ones watched."""
-        return [self._watched(t, main_thread) if t.name in DATA_TOOLS else t for t in tools]
+        """The server's tools (SDK ``SdkMcpTool`` objects): the read-only ones watched; after
+        ``run`` (side effects) what they show is no longer what a replay can expect."""
+        watched = []
+        for tool in tools:
+            if tool.name in DATA_TOOLS:
+                tool = self._watched(tool, main_thread)
+            elif tool.name in SIDE_EFFECTS:
+                tool = self._effect(tool)
+            watched.append(tool)
+        return watched
+
+    def _effect(self, tool: Any) -> Any:
+        handler = tool.handler
+
+        async def effect(args: dict[str, Any]) -> Any:
+            self._after = self._after or tool.name
+            return await handler(args)
+
+        return dataclasses.replace(tool, handler=effect)
 
     def _watched(self, tool: Any, main_thread: MainThread) -> Any:
         handler = tool.handler
@@ -69,7 +88,8 @@ class Witness:
             summary = None
             with contextlib.suppress(Exception):  # no summary: the digest still decides
                 summary = await main_thread.run(lambda: self.summary(tool.name, args))
-            self._seen.append(tool_sighting(tool.name, args, result, summary))
+            sighting = tool_sighting(tool.name, args, result, summary)
+            self._seen.append(sighting | ({"after": self._after} if self._after else {}))
             return result
 
         return dataclasses.replace(tool, handler=watched)

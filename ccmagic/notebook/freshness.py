@@ -60,6 +60,8 @@ def check_turn(record: TurnRecord, rerun: Rerun | None, root: Path) -> Verdict:
     changes: dict[str, None] = {}  # ordered, each phrase once
     looked: dict[str, tuple[str, Any]] = {}  # the same call made twice is made again once
     for sighting in record.saw:
+        if sighting.get("after"):  # seen after a side effect a replay does not repeat
+            continue
         if sighting.get("kind") == "file":
             found = file_change(sighting, root)
         elif rerun is None:

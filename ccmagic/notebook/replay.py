@@ -105,6 +105,19 @@ class Refuse:
     reason: str
     stale: bool = False
 
+    @property
+    def hint(self) -> str:
+        """What to do about it."""
+        if self.stale:
+            return (
+                "Restore the data it saw, ask it again with %config ClaudeMagics.replay = "
+                "'auto', or keep the old answer on purpose with %%claude --replay-anyway."
+            )
+        return (
+            "Run it once with %config ClaudeMagics.replay = 'auto' (with a key, or %claude "
+            "demo) to record it, or restore the sidecar that recorded it."
+        )
+
 
 Step = Replay | Branch | Continue | Refuse
 

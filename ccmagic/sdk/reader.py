@@ -20,7 +20,7 @@ from ccmagic.core.events import (
     ToolStarted,
     TurnEvent,
 )
-from ccmagic.core.fingerprints import FILE_READERS, file_sighting
+from ccmagic.core.fingerprints import FILE_EFFECTS, FILE_READERS, file_sighting
 from ccmagic.core.turns import CostMeter, ToolCall, TurnRecord, model_usage_tokens
 from ccmagic.sdk.failures import describe_result
 
@@ -46,6 +46,7 @@ class TurnReader:
         self._texts: list[str] = []
         self._calls: dict[str, ToolCall] = {}
         self._files: dict[str, str] = {}  # tool use id -> the path a file reader was given
+        self._after: str | None = None  # a tool that may change files was called this turn
 
     @property
     def partial_text(self) -> str:
@@ -100,6 +101,8 @@ class TurnReader:
                 path = block.input.get(FILE_READERS.get(block.name, ""))
                 if isinstance(path, str) and path:
                     self._files[block.id] = path
+                elif block.name in FILE_EFFECTS:
+                    self._after = self._after or call.short_name
                 self.record.layout.append(["c", len(self.record.tool_calls)])
                 self.record.tool_calls.append(call)
                 self.emit(ToolStarted(call))
@@ -113,7 +116,8 @@ class TurnReader:
                 call.fold_result(block.content, block.is_error)
                 path = self._files.pop(block.tool_use_id, None)
                 if path is not None and self.root is not None:
-                    self.record.saw.append(file_sighting(path, self.root))
+                    seen = file_sighting(path, self.root)
+                    self.record.saw.append(seen | ({"after": self._after} if self._after else {}))
                 self.emit(ToolFinished(call))
 
     def _stream(self, event: dict[str, Any]) -> None:

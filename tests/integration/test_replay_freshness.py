@@ -136,3 +136,24 @@ def test_files_read_are_checked_and_bash_is_named_as_not_checked(
         again[1]
     )
     assert REPLAYED in text_of(again[2]) and len(fake_api.requests) == asked + 1
+
+
+def test_with_attachments_are_checked_and_what_is_seen_after_run_is_not(
+    claude_env: dict[str, str], fake_api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    path = tmp_path / "analysis.ipynb"
+    cells = [*CELLS[:2], "%%claude -s a --with df --allow run\ndouble a, then look"]
+    record(path, cells, fake_api, use("run", code="df['a'] = df['a'] * 2"),
+           use("inspect", name="df"), "a is doubled.")  # fmt: skip
+    attached, after = saw_of(path)[0]
+    assert attached["kind"] == "with" and "after" not in attached and after["after"] == "run"
+    asked = len(fake_api.requests)
+    again = run_all(path)  # df is as attached (the run is not replayed): the answer holds
+    assert len(fake_api.requests) == asked
+    assert f"{REPLAYED} (asked " in text_of(again[2]) and "not checked: run" in text_of(again[2])
+    fake_api.script("b is new.")
+    again = run_all(path, change={1: CHANGED})
+    assert text_of(again[2]).startswith(
+        "df changed since this was asked (3 → 4 rows, 1 → 2 columns, new column b); asking again"
+    )
+    assert len(fake_api.requests) == asked + 1

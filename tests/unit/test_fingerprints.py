@@ -89,7 +89,7 @@ def test_what_a_replay_cannot_check_is_named() -> None:
     ]
     # a turn recorded before fingerprints were kept: what it looked at cannot be vouched for
     assert unchecked(["mcp__notebook__inspect"], []) == [
-        "what it looked at (recorded before ccmagic kept fingerprints)"
+        "what it looked at (recorded before data checks)"
     ]
     assert unchecked([], [], attached=["df"]) != [] and unchecked(["TodoWrite"], []) == []
 
@@ -109,6 +109,8 @@ def test_check_turn_reruns_each_call_once_and_stats_files(tmp_path: Path) -> Non
     assert verdict.reason == "df changed since this was asked"
     assert check_turn(record, lambda s: (digest("old"), None), tmp_path).stale is False
     assert "no kernel" in check_turn(record, None, tmp_path).reason
+    record.saw = [s | {"after": "run"} for s in record.saw]  # seen after a side effect
+    assert check_turn(record, rerun, tmp_path).stale is False and len(calls) == 1
 
 
 def test_a_replay_candidate_is_checked_by_the_function_passed_in() -> None:
