@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -13,6 +13,9 @@ from traitlets import Bool, Enum, Float, Integer, List, TraitError, Unicode, val
 from ccmagic.core.options import PERMISSION_MODES, SessionOptions, split_tools
 from ccmagic.ipython.arguments import CommandParser, HelpWanted, arg
 from ccmagic.ipython.kernel_tools import CellLog
+
+if TYPE_CHECKING:
+    from ccmagic.notebook.replay import Refuse, Replay
 
 CELL_ARGS = [
     arg("--session", "-s", metavar="NAME", help="Name of the conversation (default: 'default')."),
@@ -353,7 +356,7 @@ class ClaudeMagics(Magics):
         if failure is not None:
             raise failure
 
-    def _replay(self, name: str, step: Any, thinking: bool, notes: list[str]) -> None:
+    def _replay(self, name: str, step: Replay, thinking: bool, notes: list[str]) -> None:
         """Show the recorded turn ``step.index`` of ``name``'s line again: nothing is asked."""
         from ccmagic.core.turns import CostSoFar
         from ccmagic.notebook.location import output_metadata
@@ -368,7 +371,7 @@ class ClaudeMagics(Magics):
         metadata |= {"replayed": True} | (verdict.as_metadata() if verdict else {})
         view.replay(record, so_far if self.show_total else None, metadata, verdict)
 
-    def _refuse(self, name: str, prompt: str, step: Any) -> None:
+    def _refuse(self, name: str, prompt: str, step: Refuse) -> None:
         from ccmagic.errors import NotRecorded
 
         first = prompt.splitlines()[0]
