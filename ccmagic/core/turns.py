@@ -118,6 +118,7 @@ class TurnRecord:
     asked_with: dict[str, Any] = field(default_factory=dict)  # options that change answers
     layout: list[list[Any]] = field(default_factory=list)  # text and tool pieces, in order
     redacted: dict[str, Any] = field(default_factory=dict)  # secrets taken out: count, kinds
+    saw: list[dict[str, Any]] = field(default_factory=list)  # fingerprints (core.fingerprints)
 
     @property
     def outcome(self) -> Outcome:

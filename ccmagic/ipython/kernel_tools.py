@@ -35,6 +35,7 @@ from ccmagic.ipython.inspection import (
     short_repr,
     variables_table,
 )
+from ccmagic.ipython.witness import Witness
 from ccmagic.session.mainthread import Interrupted, MainThread, NobodyWaiting
 
 if TYPE_CHECKING:
@@ -159,6 +160,7 @@ class KernelTools:
         self.notebook = notebook
         self.sample_rows = sample_rows
         self._new_cells: list[str] = []
+        self.witness = Witness(self)  # fingerprints of what the read-only tools show
 
     @property
     def _namespace(self) -> dict[str, Any]:
@@ -199,6 +201,11 @@ class KernelTools:
     def begin_turn(self) -> None:
         """A new turn: its new_cell calls make one new cell of their own."""
         self._new_cells = []
+        self.witness.begin_turn()
+
+    def seen(self) -> list[dict[str, Any]]:
+        """Fingerprints of what the tools showed Claude this turn (for its record)."""
+        return self.witness.take()
 
     # -- the tools, on the main thread -----------------------------------------------------------
     def variables(self) -> str:
@@ -328,7 +335,8 @@ class KernelTools:
         async def new_cell(args: dict[str, Any]) -> dict[str, Any]:
             return await on_main_thread(lambda: self.new_cell(args["code"]))
 
-        return in_process_server(SERVER, [variables, inspect, cells, run, new_cell])
+        tools = self.witness.watching([variables, inspect, cells, run, new_cell], main_thread)
+        return in_process_server(SERVER, tools)
 
 
 def _result(text: str, error: bool = False) -> dict[str, Any]:

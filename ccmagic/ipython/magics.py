@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -22,6 +22,9 @@ from ccmagic.core.options import PERMISSION_MODES, SessionOptions, split_tools
 from ccmagic.ipython.arguments import CommandParser, HelpWanted, arg
 from ccmagic.ipython.kernel_tools import CellLog
 from ccmagic.ipython.settings import KernelSettings
+
+if TYPE_CHECKING:
+    from ccmagic.notebook.replay import Refuse, Replay
 
 CELL_ARGS = [
     arg("--session", "-s", metavar="NAME", help="Name of the conversation (default: 'default')."),
@@ -42,6 +45,8 @@ CELL_ARGS = [
         help="Kernel objects to describe in the prompt up front (df,model or repeat)."),
     arg("--fresh", action="store_true",
         help="Ask Claude even when a recorded answer matches (on a branch from that point)."),
+    arg("--replay-anyway", action="store_true",
+        help="Replay the recorded answer even if the data it saw has changed (marked so)."),
     arg("--no-kernel", action="store_true",
         help="No notebook tools this cell (Claude does not see the kernel)."),
     arg("--thinking", action="store_true", help="Show the model's thinking."),
@@ -145,6 +150,11 @@ class ClaudeMagics(Magics, KernelSettings):
         "session's next recorded turn and branches the conversation where a cell was edited; "
         "'off' always asks and appends; 'only' never asks (a cell with no recorded answer "
         "fails: CI, nbval and papermill runs without a key).",
+    ).tag(config=True)
+    replay_anyway = Bool(
+        False,
+        help="Replay recorded answers even when the data they saw (objects, cells, files) has "
+        "changed since, marked as such; by default such a cell is asked again.",
     ).tag(config=True)
     notebook_path = Unicode(
         None,
@@ -273,6 +283,7 @@ class ClaudeMagics(Magics, KernelSettings):
 
     def _ask(self, args: Any, prompt: str) -> None:
         __tracebackhide__ = True
+        from ccmagic.ipython.witness import data_check
         from ccmagic.notebook.location import output_metadata
         from ccmagic.notebook.replay import Branch, Cell, Refuse, Replay
         from ccmagic.sdk.failures import failure_of
@@ -282,14 +293,18 @@ class ClaudeMagics(Magics, KernelSettings):
         options = self._options(args)
         attached = split_tools(args.attach)
         cell = Cell(prompt, options.answer_changing(), list(attached), self._cell_id, args.fresh,
-                    self._cell_source)  # fmt: skip
-        step = self.registry.plan(name, cell, ReplayMode(self.replay))
+                    self._cell_source, anyway=args.replay_anyway or self.replay_anyway)  # fmt: skip
+        witness = self.registry.toolbox.witness if self.registry.toolbox else None
+        check = data_check(witness, options.cwd)
+        step = self.registry.plan(name, cell, ReplayMode(self.replay), check)
         notes = self.registry.take_notes()
         if isinstance(step, Replay):
-            self._replay(name, step.index, args.thinking, notes)
+            self._replay(name, step, args.thinking, notes)
             return
         if isinstance(step, Refuse):
-            self._refuse(name, prompt, step.reason)
+            self._refuse(name, prompt, step)
+        if isinstance(step, Branch) and step.because:
+            notes.insert(0, f"{step.because}; asking again")
         attachments = self._attachments(attached)
         branch_at = step.index if isinstance(step, Branch) else None
         session, notices = self.registry.get(name, options, tags, branch_at=branch_at)
@@ -304,6 +319,7 @@ class ClaudeMagics(Magics, KernelSettings):
             cell_id=self._cell_id,
             approve=self._approver(),
             attachments=attachments,
+            saw=witness.attached(attachments) if witness else None,
         )
         self.registry.asked(name, record)
         line = session.cost
@@ -323,12 +339,12 @@ class ClaudeMagics(Magics, KernelSettings):
         if failure is not None:
             raise failure
 
-    def _replay(self, name: str, index: int, thinking: bool, notes: list[str]) -> None:
-        """Show the recorded turn ``index`` of ``name``'s line again: nothing is asked."""
+    def _replay(self, name: str, step: Replay, thinking: bool, notes: list[str]) -> None:
+        """Show the recorded turn ``step.index`` of ``name``'s line again: nothing is asked."""
         from ccmagic.core.turns import CostSoFar
         from ccmagic.notebook.location import output_metadata
 
-        line = self.registry.cursor(name).line
+        line, index = self.registry.cursor(name).line, step.index
         record = line[index]
         so_far = CostSoFar.of(line[: index + 1])
         standing = self.registry.standing(record, so_far, totals=self.show_total, replayed=True)
@@ -336,18 +352,19 @@ class ClaudeMagics(Magics, KernelSettings):
         parent = parent if parent != record.session_id else None
         metadata = output_metadata(record, so_far, parent, standing.label)
         view = self._view(name, record.session_id, notes, thinking)
-        view.replay(record, standing, metadata | {"replayed": True})
+        verdict = step.verdict
+        metadata |= {"replayed": True} | (verdict.as_metadata() if verdict else {})
+        view.replay(record, standing, metadata, verdict)
 
-    def _refuse(self, name: str, prompt: str, reason: str) -> None:
+    def _refuse(self, name: str, prompt: str, step: Refuse) -> None:
         from ccmagic.errors import NotRecorded
 
         first = prompt.splitlines()[0]
         cell = f"cell {self._cell_id}" if self._cell_id else f"cell [{self._count()}]"
         raise NotRecorded(
-            f'{cell} ("{first[:60]}") of session {name}: {reason}, and replay is "only", '
+            f'{cell} ("{first[:60]}") of session {name}: {step.reason}, and replay is "only", '
             "so Claude is not asked.",
-            "Run it once with %config ClaudeMagics.replay = 'auto' (with a key, or %claude demo) "
-            "to record it, or restore the sidecar that recorded it.",
+            step.hint,
         )
 
     def _count(self) -> int:

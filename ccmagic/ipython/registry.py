@@ -18,6 +18,7 @@ from ccmagic.core.start import Start
 from ccmagic.core.turns import CostSoFar, Standing, TurnRecord
 from ccmagic.errors import SidecarError
 from ccmagic.notebook.follow import move_sidecar, renamed_to, sidecar_holding
+from ccmagic.notebook.freshness import Verdict
 from ccmagic.notebook.location import NotebookLocation, SavedSession, saved_sessions
 from ccmagic.notebook.replay import Cell, Cursor, Replay, Step, decide, turns_shown_above
 from ccmagic.session.blocking import BlockingSession
@@ -125,13 +126,15 @@ class SessionRegistry:
             self._cursors[name] = cursor
         return cursor
 
-    def plan(self, name: str, cell: Cell, mode: str) -> Step:
-        """What a ``%%claude`` cell of session ``name`` does (:mod:`ccmagic.notebook.replay`)."""
+    def plan(
+        self, name: str, cell: Cell, mode: str, check: Callable[[TurnRecord], Verdict] | None = None
+    ) -> Step:
+        """What a ``%%claude`` cell of session ``name`` does (:mod:`ccmagic.notebook.replay`);
+        ``check`` looks again at the data of a turn it would replay."""
         self.refresh()
         cursor = self.cursor(name)
-        step = decide(
-            cursor, cell, mode, lambda: turns_shown_above(self.notebook, cell, name, cursor.line)
-        )
+        above = lambda: turns_shown_above(self.notebook, cell, name, cursor.line)  # noqa: E731
+        step = decide(cursor, cell, mode, above, check)
         if isinstance(step, Replay):
             cursor.at, cursor.used = step.index + 1, True
         return step

@@ -24,6 +24,7 @@ from ccmagic.core.events import (
 )
 from ccmagic.core.permissions import decision_line
 from ccmagic.core.turns import Standing, ToolCall, TurnRecord, format_cost, format_duration
+from ccmagic.notebook.freshness import Verdict
 from ccmagic.views.tables import NO_MATH
 
 REPLAYED = "↺ replayed"  # how a replayed turn's footer starts (nbval_sanitize.cfg drops it)
@@ -54,6 +55,14 @@ def footer(record: TurnRecord, standing: Standing | None = None) -> str:
     elif record.is_error:
         parts.append("✖ error")
     return " · ".join(parts)
+
+
+def replay_mark(record: TurnRecord, verdict: Verdict | None = None) -> str:
+    """``↺ replayed (asked 2026-12-04)``; ``↺ replayed anyway (asked …; df changed …)`` when
+    its data changed, and what its replay could not check (``not checked: Bash``)."""
+    anyway = " anyway" if verdict is not None and verdict.stale else ""
+    remarks = verdict.remarks if verdict is not None else []
+    return f"{REPLAYED}{anyway} ({'; '.join([f'asked {record.started_at[:10]}', *remarks])})"
 
 
 def tool_line(call: ToolCall) -> str:
@@ -246,12 +255,17 @@ class NotebookTurnView:
             self.content.status = status if record.is_error else None
         self._show(footer(record, standing))
 
-    def replay(self, record: TurnRecord, standing: Standing, metadata: dict[str, Any]) -> None:
+    def replay(
+        self,
+        record: TurnRecord,
+        standing: Standing,
+        metadata: dict[str, Any],
+        verdict: Verdict | None = None,
+    ) -> None:
         """A recorded turn shown again, marked as such; nothing is asked."""
         self.metadata = {"ccmagic": metadata}
         self.content = TurnContent.of(record, self.content.notices)
-        asked = record.started_at[:10]
-        self._show(f"{REPLAYED} (asked {asked}) · {footer(record, standing)}")
+        self._show(f"{replay_mark(record, verdict)} · {footer(record, standing)}")
 
     def _show(self, foot: str | None) -> None:
         from IPython.display import display
@@ -301,8 +315,14 @@ class TerminalTurnView:
             self.out.write(f"⚠ {warning}\n")
         self.out.flush()
 
-    def replay(self, record: TurnRecord, standing: Standing, metadata: dict[str, Any]) -> None:
+    def replay(
+        self,
+        record: TurnRecord,
+        standing: Standing,
+        metadata: dict[str, Any],
+        verdict: Verdict | None = None,
+    ) -> None:
         content = TurnContent.of(record)
-        self.out.write(content.plain(f"{REPLAYED} (asked {record.started_at[:10]}) · "
-                                     f"{footer(record, standing)}") + "\n")  # fmt: skip
+        mark = f"{replay_mark(record, verdict)} · {footer(record, standing)}"
+        self.out.write(content.plain(mark) + "\n")
         self.out.flush()

@@ -13,6 +13,10 @@ kernel, each name keeps a cursor on its line:
   just before it (regenerate); re-running an earlier cell moves the cursor back to it;
 - at the end of the line a new cell continues the conversation, as always.
 
+Before a cell replays, the data its turn saw is looked at again (:mod:`.freshness`, by a
+``check`` the caller passes in): when it changed, the cell is asked again on a branch, refused
+(``"only"``), or, with ``--replay-anyway``, replayed with a mark that says so.
+
 Cells are told apart by the frontend's cell id where it sends one (JupyterLab, VS Code) and
 by their order and prompt where it does not (nbclient, papermill, nbval). ``replay`` is
 ``"auto"`` (the above), ``"off"`` (always ask and append) or ``"only"`` (never ask: a cell
@@ -28,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ccmagic.core.turns import TurnRecord
+from ccmagic.notebook.freshness import Verdict
 
 MODES = ("auto", "off", "only")
 NBVAL_SANITIZE = Path(__file__).with_name("nbval_sanitize.cfg")
@@ -43,6 +48,7 @@ class Cell:
     cell_id: str | None = None
     fresh: bool = False  # --fresh: ask even when a recording matches
     source: str = ""  # the whole cell as run, to find it in the saved notebook
+    anyway: bool = False  # --replay-anyway: replay a match even when its data changed
 
     def matches(self, record: TurnRecord) -> bool:
         """Whether ``record`` answered this cell as it now reads (a failed turn never does)."""
@@ -70,16 +76,19 @@ def _same_prompt(recorded: str, prompt: str) -> bool:
 
 @dataclass
 class Replay:
-    """Show ``line[index]`` again."""
+    """Show ``line[index]`` again (``verdict``: what its data check found, if it ran)."""
 
     index: int
+    verdict: Verdict | None = None
 
 
 @dataclass
 class Branch:
-    """Ask live on a new conversation that keeps ``line[:index]`` and drops what follows."""
+    """Ask live on a new conversation that keeps ``line[:index]`` and drops what follows
+    (``because`` what the recorded answer saw has changed, if so)."""
 
     index: int
+    because: str | None = None
 
 
 @dataclass
@@ -89,9 +98,24 @@ class Continue:
 
 @dataclass
 class Refuse:
-    """``replay = "only"`` and nothing recorded matches."""
+    """``replay = "only"`` and nothing recorded matches (``stale``: one did, but the data it
+    saw has changed)."""
 
     reason: str
+    stale: bool = False
+
+    @property
+    def hint(self) -> str:
+        """What to do about it."""
+        if self.stale:
+            return (
+                "Restore the data it saw, ask it again with %config ClaudeMagics.replay = "
+                "'auto', or keep the old answer on purpose with %%claude --replay-anyway."
+            )
+        return (
+            "Run it once with %config ClaudeMagics.replay = 'auto' (with a key, or %claude "
+            "demo) to record it, or restore the sidecar that recorded it."
+        )
 
 
 Step = Replay | Branch | Continue | Refuse
@@ -111,13 +135,38 @@ def decide(
     cell: Cell,
     mode: str,
     shown_above: Callable[[], int | None],
+    check: Callable[[TurnRecord], Verdict] | None = None,
 ) -> Step:
     """What a cell does (and where the cursor then stands before it).
 
     ``shown_above()``: how many turns of the line the saved notebook shows above this cell
     (``None`` when it cannot tell: a new cell not saved yet, or no notebook file), asked for a
-    cell in a kernel that has not used the session yet.
+    cell in a kernel that has not used the session yet. ``check(record)``: whether a turn the
+    cell would replay still holds for the data as it is now (:func:`checked`).
     """
+    step = _match(cursor, cell, mode, shown_above)
+    if isinstance(step, Replay) and check is not None:
+        return checked(step, cursor.line[step.index], cell, mode, check)
+    return step
+
+
+def checked(
+    step: Replay, record: TurnRecord, cell: Cell, mode: str, check: Callable[[TurnRecord], Verdict]
+) -> Step:
+    """A replay candidate, once its data is looked at again: still a replay when nothing it
+    saw changed (or the cell says ``--replay-anyway``), else asked again on a branch from just
+    before it, or refused when replay is ``"only"``."""
+    verdict = check(record)
+    if not verdict.stale or cell.anyway:
+        return Replay(step.index, verdict)
+    if mode == "only":
+        return Refuse(f"the data its recorded answer (turn {record.turn}) saw has changed: "
+                      f"{verdict.reason}", stale=True)  # fmt: skip
+    return Branch(step.index, because=verdict.reason)
+
+
+def _match(cursor: Cursor, cell: Cell, mode: str, shown_above: Callable[[], int | None]) -> Step:
+    """:func:`decide` by prompt, options and cell alone."""
     if mode == "off":
         return Continue()
     line = cursor.line

@@ -9,6 +9,7 @@ not the model's answer, and a turn that only has those never reached the model.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from claude_agent_sdk import (
@@ -30,6 +31,7 @@ from ccmagic.core.events import (
     ToolStarted,
     TurnEvent,
 )
+from ccmagic.core.fingerprints import FILE_EFFECTS, FILE_READERS, file_sighting
 from ccmagic.core.turns import CostMeter, ToolCall, TurnRecord, model_usage_tokens
 from ccmagic.sdk.failures import describe_result
 
@@ -39,10 +41,14 @@ EventHandler = Callable[[TurnEvent], None]
 
 
 class TurnReader:
-    """Folds the SDK messages of one turn into ``record``, handing events to ``emit``."""
+    """Folds the SDK messages of one turn into ``record``, handing events to ``emit``; each
+    file Claude reads is fingerprinted as its result arrives (``root``: the working folder)."""
 
-    def __init__(self, record: TurnRecord, emit: EventHandler, meter: CostMeter) -> None:
+    def __init__(
+        self, record: TurnRecord, emit: EventHandler, meter: CostMeter, root: Path | None = None
+    ) -> None:
         self.record = record
+        self.root = root
         self.emit = emit
         self.meter = meter
         self.reached = False  # the model received the prompt (it started answering)
@@ -50,6 +56,8 @@ class TurnReader:
         self._streamed: list[str] = []
         self._texts: list[str] = []
         self._calls: dict[str, ToolCall] = {}
+        self._files: dict[str, str] = {}  # tool use id -> the path a file reader was given
+        self._after: str | None = None  # a tool that may change files was called this turn
 
     @property
     def partial_text(self) -> str:
@@ -91,6 +99,11 @@ class TurnReader:
             elif isinstance(block, ToolUseBlock):
                 call = ToolCall.from_block(block.name, block.input, block.id)
                 self._calls[block.id] = call
+                path = block.input.get(FILE_READERS.get(block.name, ""))
+                if isinstance(path, str) and path:
+                    self._files[block.id] = path
+                elif block.name in FILE_EFFECTS:
+                    self._after = self._after or call.short_name
                 self.record.layout.append(["c", len(self.record.tool_calls)])
                 self.record.tool_calls.append(call)
                 self.emit(ToolStarted(call))
@@ -100,6 +113,10 @@ class TurnReader:
             if isinstance(block, ToolResultBlock) and block.tool_use_id in self._calls:
                 call = self._calls[block.tool_use_id]
                 call.fold_result(block.content, block.is_error)
+                path = self._files.pop(block.tool_use_id, None)
+                if path is not None and self.root is not None:
+                    seen = file_sighting(path, self.root)
+                    self.record.saw.append(seen | ({"after": self._after} if self._after else {}))
                 self.emit(ToolFinished(call))
 
     def _stream(self, event: dict[str, Any]) -> None:

@@ -134,6 +134,7 @@ class BlockingSession:
         cell_id: str | None = None,
         approve: Approve | None = None,
         attachments: dict[str, str] | None = None,
+        saw: list[dict[str, Any]] | None = None,
     ) -> TurnRecord:
         """Ask and wait; ``approve`` answers tool approvals on this thread. Without it, or when
         it returns ``None`` (nobody can answer), tools that need approval are denied at once."""
@@ -161,7 +162,7 @@ class BlockingSession:
         session.main_thread.attach(events)
         try:
             future = loop.submit(
-                session.query(prompt, events.put, cell_id=cell_id, attachments=attachments)
+                session.query(prompt, events.put, cell_id=cell_id, attachments=attachments, saw=saw)
             )
             record, self.last_interrupted = wait_interruptibly(
                 future,

@@ -19,6 +19,7 @@ the next prompt is sent.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections import deque
@@ -244,13 +245,16 @@ class Session:
         cell_id: str | None = None,
         attachments: dict[str, str] | None = None,
         batch: tuple[str, Any] | None = None,
+        saw: list[dict[str, Any]] | None = None,
     ) -> TurnRecord:
         """Send one prompt and wait for the whole answer; the turn is recorded either way.
 
         ``batch`` is (batch name, item key) when the turn answers an item of a batch.
 
         ``attachments`` (name -> text, e.g. descriptions of kernel objects) are sent after the
-        prompt; the record keeps the prompt as written and the names attached.
+        prompt; the record keeps the prompt as written and the names attached, and in its
+        ``saw`` the fingerprints ``saw`` gives of them, then those of what the toolbox showed
+        and the files Claude read (:mod:`ccmagic.core.fingerprints`).
 
         A try that never reached the model (not logged in, refused before any answer,
         interrupted while connecting) is recorded with ``turn=None``: it is not a turn of the
@@ -269,10 +273,11 @@ class Session:
             record = TurnRecord(self.name, self.session_id, self.next_turn, prompt, cell_id=cell_id,
                                 asked_with=self.options.answer_changing(),
                                 attached=list(attachments or {}),
-                                after=self.last_prompt_uuid)  # fmt: skip
+                                after=self.last_prompt_uuid, saw=list(saw or []))  # fmt: skip
             if batch is not None:
                 record.batch, record.item = batch
-            reader = TurnReader(record, emit, self._meter)
+            root = Path(self.options.cwd or os.getcwd()).expanduser()
+            reader = TurnReader(record, emit, self._meter, root)
             await self._ask_turn(turn, reader, _with_attachments(prompt, attachments or {}))
             # Claude Code keeps the prompt of any try it received, answered or not
             self._started = self._started or reader.reached or reader.result is not None
@@ -316,6 +321,8 @@ class Session:
         finally:
             self._turn = None
             self.permissions.end()
+            if self.toolbox is not None:
+                record.saw += self.toolbox.seen()
         if not record.duration_ms:
             record.duration_ms = int((time.monotonic() - started) * 1000)
         if not reader.reached:

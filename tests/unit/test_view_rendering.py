@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ccmagic.core.turns import TurnRecord
 from ccmagic.core.start import Start
+from ccmagic.core.turns import TurnRecord
 from ccmagic.session.blocking import BlockingSession
 from ccmagic.session.session import Session
 from ccmagic.views.cost import cost_bundle, cost_table, cumulative_cost_figure, money
