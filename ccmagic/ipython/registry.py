@@ -162,9 +162,10 @@ class SessionRegistry:
         if session is None:
             session = self._open(name, options, notices)
         elif session.session.options != options:
-            session.session.options = options
+            restart = session.session.options.needs_restart(options)
+            session.session.options = options  # the gate follows the new rules from this turn
             session.session.toolbox = self.toolbox if options.kernel_tools else None
-            if session.session.connected:
+            if restart and session.session.connected:
                 session.close(notice=f"Options changed: resumed session {name} with the new ones.")
         self.journal.record_tags(name, session.session_id, tags)
         return session, notices

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ccmagic.core.events import Decided, TurnEvent
+from ccmagic.core.tool_rules import ToolPolicy
 from ccmagic.core.tools import READING_TOOLS
 from ccmagic.core.turns import ToolCall, TurnRecord, shorten
 
@@ -56,9 +57,15 @@ def how_to_allow(tool: str) -> str:
             "Add the folder with `--add-dir DIR` on the cell (or %config "
             f"ClaudeMagics.add_dirs), or allow reading anywhere with `--allow {name}`."
         )
+    also = (
+        " (read-only commands inside the working folder can run freely: %config "
+        "ClaudeMagics.read_only_bash = True)"
+        if tool == "Bash"
+        else ""
+    )
     return (
         f"Denied {name}: this run cannot ask for approval. Allow it with `--allow {name}` "
-        f"on the cell or `%config ClaudeMagics.allowed_tools = ['{name}']`."
+        f"on the cell or `%config ClaudeMagics.allowed_tools = ['{name}']`{also}."
     )
 
 
@@ -73,30 +80,45 @@ def decision_line(entry: dict[str, str]) -> str:
     name = tool.rsplit("__", 1)[-1] if tool.startswith("mcp__") else tool
     by = entry.get("by", "")
     if entry.get("decision") == "allow":
-        how = {"user (session)": "for this session", "allowed for this session":
-               "for this session (as before)"}.get(by, "once")  # fmt: skip
+        how = ALLOWED_BY.get(by, "once")
         return f"✔ Allowed {how}: {name}({shorten(entry.get('input', ''), 60)})"
     if by == "headless":
         return f"⛔ {how_to_allow(tool)}"
+    if by == "disallowed":
+        return f"⛔ {name} is disallowed (--disallow / disallowed_tools)."
     return f"⛔ The user denied {name}."
+
+
+ALLOWED_BY = {  # who allowed a tool -> how the cell says it
+    "user (session)": "for this session",
+    "allowed for this session": "for this session (as before)",
+    "allowed": "by --allow / allowed_tools",
+    "read-only": "as a read inside the working folder (read_only_bash)",
+    "bypassPermissions": "by bypassPermissions",
+}
 
 
 class PermissionGate:
     """Claude Code's ``can_use_tool`` callback for one session: decides, records, says so.
 
     ``approver`` asks whoever drives the session; ``None`` denies at once, as a headless run
-    must. A tool allowed "for this session" is not asked about again.
+    must. A tool allowed "for this session" is not asked about again. ``policy`` holds the
+    rules of the turn being asked (the cell's ``--allow``), so changing them needs no restart.
     """
 
     def __init__(self) -> None:
         self.approver: Approver | None = None
+        self.policy = ToolPolicy()
         self.allowed_for_session: set[str] = set()
         self._record: TurnRecord | None = None
         self._emit: Callable[[TurnEvent], None] = lambda event: None
 
-    def begin(self, record: TurnRecord, emit: Callable[[TurnEvent], None]) -> None:
-        """Decisions from now on belong to ``record``'s turn and are shown through ``emit``."""
-        self._record, self._emit = record, emit
+    def begin(
+        self, record: TurnRecord, emit: Callable[[TurnEvent], None], policy: ToolPolicy
+    ) -> None:
+        """Decisions from now on belong to ``record``'s turn, are shown through ``emit`` and
+        follow ``policy``."""
+        self._record, self._emit, self.policy = record, emit, policy
 
     def end(self) -> None:
         self._record, self._emit = None, lambda event: None
@@ -106,8 +128,11 @@ class PermissionGate:
 
         call = ToolCall.from_block(tool, tool_input)
         detail = describe_input(tool_input)
+        if self.policy.rules.allows(tool, tool_input):
+            self.decide(permission_entry(call, detail, "allow", "allowed"))
+            return PermissionResultAllow()
         if tool in self.allowed_for_session:
-            self._decide(permission_entry(call, detail, "allow", "allowed for this session"))
+            self.decide(permission_entry(call, detail, "allow", "allowed for this session"))
             return PermissionResultAllow()
         decision: Decision | None = None  # None: nobody can be asked (a headless run)
         interrupt = False
@@ -115,15 +140,15 @@ class PermissionGate:
             decision, interrupt = await self.approver(ApprovalRequest(call, detail))
         if decision is None or decision == "deny":
             by = "headless" if decision is None else "interrupt" if interrupt else "user"
-            self._decide(permission_entry(call, detail, "deny", by))
+            self.decide(permission_entry(call, detail, "deny", by))
             message = how_to_allow(tool) if by == "headless" else f"The user denied {tool}."
             return PermissionResultDeny(message=message, interrupt=interrupt)
         if decision == "session":
             self.allowed_for_session.add(tool)
-        self._decide(permission_entry(call, detail, "allow", f"user ({decision})"))
+        self.decide(permission_entry(call, detail, "allow", f"user ({decision})"))
         return PermissionResultAllow()
 
-    def _decide(self, entry: dict[str, str]) -> None:
+    def decide(self, entry: dict[str, str]) -> None:
         if self._record is not None:
             self._record.permissions.append(entry)
         self._emit(Decided(entry))

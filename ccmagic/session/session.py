@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ccmagic.core.events import Aside, Notice, TurnEvent
 from ccmagic.core.options import SessionOptions
@@ -39,6 +39,7 @@ from ccmagic.sdk.failures import (
 )
 from ccmagic.sdk.permissions import ApprovalRequest, Decision, PermissionGate
 from ccmagic.sdk.reader import TurnReader
+from ccmagic.sdk.tool_hook import pre_tool_use_hooks
 from ccmagic.session.live import LIVE
 from ccmagic.session.loop import LoopThread, shared_loop, wait_interruptibly
 from ccmagic.session.mainthread import Interrupted, MainThread, MainThreadCall
@@ -154,6 +155,7 @@ class Session:
         self._lock = asyncio.Lock()
         self._turn: _TurnInFlight | None = None
         self._stderr: deque[str] = deque(maxlen=20)
+        self._started_in = Path.cwd()  # where Claude Code runs when ``options.cwd`` is unset
 
     @property
     def connected(self) -> bool:
@@ -197,6 +199,9 @@ class Session:
         from claude_agent_sdk.types import CanUseToolShadowedWarning
 
         extra: dict[str, Any] = {"stderr": self._stderr.append, "can_use_tool": self.permissions}
+        refusal = self.toolbox.refusal if self.toolbox is not None else None
+        extra["hooks"] = pre_tool_use_hooks(self.permissions, refusal)
+        self._started_in = Path.cwd()
         if self.journal is not None:
             extra["session_store"] = self.journal.store
         if self.toolbox is not None:
@@ -241,26 +246,10 @@ class Session:
         self._meter = CostMeter(known=self.known_totals)
 
     def _toolbox_options(self, toolbox: Toolbox) -> dict[str, Any]:
-        from claude_agent_sdk import HookMatcher
-
-        async def refuse(data: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
-            """A PreToolUse hook: it holds in every permission mode, bypass included."""
-            reason = toolbox.refusal(data.get("tool_name", ""), data.get("tool_input") or {})
-            if reason is None:
-                return {}
-            return {
-                "hookSpecificOutput": {
-                    "hookEventName": "PreToolUse",
-                    "permissionDecision": "deny",
-                    "permissionDecisionReason": reason,
-                }
-            }
-
-        return {
+        return {  # its refusals are part of the session's one PreToolUse hook
             "mcp_servers": {toolbox.name: toolbox.server(self.main_thread)},
             "also_allowed": toolbox.read_only,
             "also_system": toolbox.instructions(),
-            "hooks": {"PreToolUse": [HookMatcher(hooks=[cast(Any, refuse)])]},
         }
 
     def announce(self, reason: str, **extra: Any) -> None:
@@ -369,7 +358,7 @@ class Session:
                 record.batch, record.item = batch
             reader = TurnReader(record, emit, self._meter)
             started = time.monotonic()
-            self.permissions.begin(record, emit)
+            self.permissions.begin(record, emit, self.options.tool_policy(self._started_in))
             if self.toolbox is not None:
                 self.toolbox.begin_turn()
             try:
