@@ -40,6 +40,7 @@ from ccmagic.sdk.failures import (
 from ccmagic.sdk.permissions import ApprovalRequest, Decision, PermissionGate
 from ccmagic.sdk.reader import TurnReader
 from ccmagic.sdk.tool_hook import pre_tool_use_hooks
+from ccmagic.session import tempdirs
 from ccmagic.session.live import LIVE
 from ccmagic.session.loop import LoopThread, shared_loop, wait_interruptibly
 from ccmagic.session.mainthread import Interrupted, MainThread, MainThreadCall
@@ -202,6 +203,7 @@ class Session:
         refusal = self.toolbox.refusal if self.toolbox is not None else None
         extra["hooks"] = pre_tool_use_hooks(self.permissions, refusal)
         self._started_in = Path.cwd()
+        tempdirs.sweep_once()  # what dead kernels left
         if self.journal is not None:
             extra["session_store"] = self.journal.store
         if self.toolbox is not None:
@@ -241,6 +243,7 @@ class Session:
             emit(Notice(self.reconnect_notice or self._died_notice))
         self.reconnect_notice = None
         self._client = client
+        tempdirs.adopt(client)  # a resume from the store runs in a temp folder: ours to remove
         LIVE.used(self)
         self._connected_once = True
         self._meter = CostMeter(known=self.known_totals)
@@ -288,10 +291,12 @@ class Session:
             return
         if self.journal is not None:  # what the last turn left queued (its last entries)
             self.journal.flush()
+        folder = tempdirs.resume_dir_of(client)  # the SDK forgets it on disconnecting
         # A dying process may fail to disconnect in many ways; either way it is gone.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(client.disconnect(), timeout=grace)
         _kill(pid)
+        tempdirs.release(folder)  # the SDK's own removal races the exiting process
 
     async def interrupt(self) -> None:
         """Ask the running turn to stop; it ends soon after with what was written so far."""
