@@ -3,11 +3,21 @@
 ``%claude demo`` starts it on loopback and points every Claude Code process this kernel starts
 afterwards at it (through the environment the CLI inherits), so the real SDK and CLI run with
 no network and no key. Every answer says it comes from the demo model.
+
+Those processes also get a Claude Code configuration folder of their own
+(``CLAUDE_CONFIG_DIR``, which the bundled CLI honours: with it set, nothing is written under
+``~/.claude``) and a cache folder inside it (``XDG_CACHE_HOME``: the CLI keeps per-project MCP
+logs in ``~/.cache/claude-cli-nodejs`` otherwise; processes the kernel starts later cache
+there too), removed when the process exits: a demo leaves no project folders, transcripts or
+logs in the user's HOME. Its conversations live on in the notebook's sidecar.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 from ccmagic.demo.fake_api import FakeAnthropicAPI
 from ccmagic.sidecar.transcripts import claude_config_dir
@@ -15,6 +25,7 @@ from ccmagic.sidecar.transcripts import claude_config_dir
 CREDENTIAL_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN")
 
 _server: FakeAnthropicAPI | None = None
+_config_dir: str | None = None
 
 
 def has_credentials() -> bool:
@@ -30,7 +41,18 @@ def start_demo() -> str:
     if _server is None:
         _server = FakeAnthropicAPI().start()
     os.environ.update(_server.env() | {"ANTHROPIC_API_KEY": "demo-offline-no-key"})
+    config = demo_config_dir()
+    os.environ.update(CLAUDE_CONFIG_DIR=config, XDG_CACHE_HOME=os.path.join(config, "cache"))
     return _server.url
+
+
+def demo_config_dir() -> str:
+    """The demo's own Claude Code configuration folder (made once; removed at exit)."""
+    global _config_dir
+    if _config_dir is None:
+        _config_dir = tempfile.mkdtemp(prefix="ccmagic-demo-config-")
+        atexit.register(shutil.rmtree, _config_dir, ignore_errors=True)
+    return _config_dir
 
 
 def demo_running() -> bool:
