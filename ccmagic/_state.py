@@ -50,6 +50,7 @@ class RuntimeState:
     redaction: Settings | None = None
     demo: FakeAnthropicAPI | None = None
     environ_before: dict[str, str | None] = field(default_factory=dict)  # demo's changes
+    demo_config: str | None = None  # the demo's Claude Code config folder (removed at exit)
 
 
 STATE = RuntimeState()

@@ -6,8 +6,10 @@ import contextlib
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +31,33 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """The fault table is of this run only: start it afresh (once, in the controller)."""
     if not hasattr(session.config, "workerinput"):
         (ARTIFACTS / "faults.jsonl").unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_temp_dir() -> Iterator[Path]:
+    """The suite's processes (this one, its kernels, their Claude Code) share one temp dir of
+    their own, so what they leave there is counted exactly: the SDK's claude-resume-* folders
+    must all be gone at the end (this process's are removed at exit: done here first)."""
+    from ccmagic.session.tempdirs import PREFIX, remove_ours
+
+    folder = Path(tempfile.mkdtemp(prefix="ccmagic-suite-"))
+    before = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = None
+    try:
+        yield folder
+    finally:
+        remove_ours()
+        if before is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = before
+        tempfile.tempdir = None
+        left = sorted(p.name for p in folder.glob(PREFIX + "*"))
+        report("claude-resume folders left by the suite", 1, 1, len(left))
+        shutil.rmtree(folder, ignore_errors=True)
+        if left:
+            pytest.fail(f"the suite left {len(left)} {PREFIX}* temp folders: {left[:5]}")
 
 
 def report(fault: str, tried: int, recorded: int, lost: int, **extra: float) -> None:

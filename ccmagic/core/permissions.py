@@ -58,9 +58,15 @@ def how_to_allow(tool: str) -> str:
             "Add the folder with `--add-dir DIR` on the cell (or %config "
             f"ClaudeMagics.add_dirs), or allow reading anywhere with `--allow {name}`."
         )
+    also = (
+        " (read-only commands inside the working folder can run freely: %config "
+        "ClaudeMagics.read_only_bash = True)"
+        if tool == "Bash"
+        else ""
+    )
     return (
         f"Denied {name}: this run cannot ask for approval. Allow it with `--allow {name}` "
-        f"on the cell or `%config ClaudeMagics.allowed_tools = ['{name}']`."
+        f"on the cell or `%config ClaudeMagics.allowed_tools = ['{name}']`{also}."
     )
 
 
@@ -75,9 +81,19 @@ def decision_line(entry: dict[str, str]) -> str:
     name = tool.rsplit("__", 1)[-1] if tool.startswith("mcp__") else tool
     by = entry.get("by", "")
     if entry.get("decision") == "allow":
-        how = {"user (session)": "for this session", "allowed for this session":
-               "for this session (as before)"}.get(by, "once")  # fmt: skip
+        how = ALLOWED_BY.get(by, "once")
         return f"✔ Allowed {how}: {name}({shorten(entry.get('input', ''), 60)})"
     if by == "headless":
         return f"⛔ {how_to_allow(tool)}"
+    if by == "disallowed":
+        return f"⛔ {name} is disallowed (--disallow / disallowed_tools)."
     return f"⛔ The user denied {name}."
+
+
+ALLOWED_BY = {  # who allowed a tool -> how the cell says it
+    "user (session)": "for this session",
+    "allowed for this session": "for this session (as before)",
+    "allowed": "by --allow / allowed_tools",
+    "read-only": "as a read inside the working folder (read_only_bash)",
+    "bypassPermissions": "by bypassPermissions",
+}

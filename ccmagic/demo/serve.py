@@ -5,11 +5,21 @@ afterwards at it (through the environment the CLI inherits), so the real SDK and
 no network and no key. Every answer says it comes from the demo model. The server and what it
 changed in the environment are kept in :mod:`ccmagic._state`: ``%unload_ext ccmagic`` stops
 it and puts the environment back.
+
+Those processes also get a Claude Code configuration folder of their own
+(``CLAUDE_CONFIG_DIR``, which the bundled CLI honours: with it set, nothing is written under
+``~/.claude``) and a cache folder inside it (``XDG_CACHE_HOME``: the CLI keeps per-project MCP
+logs in ``~/.cache/claude-cli-nodejs`` otherwise), removed when the process exits: a demo
+leaves no project folders, transcripts or logs in the user's HOME. Its conversations live on
+in the notebook's sidecar.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 from ccmagic._state import STATE, set_environ
 from ccmagic.demo.fake_api import FakeAnthropicAPI
@@ -31,8 +41,20 @@ def start_demo() -> str:
         if STATE.demo is None:
             STATE.demo = FakeAnthropicAPI().start()
         server = STATE.demo
-    set_environ(server.env() | {"ANTHROPIC_API_KEY": "demo-offline-no-key"})
+    config = demo_config_dir()
+    set_environ(server.env() | {"ANTHROPIC_API_KEY": "demo-offline-no-key",
+                                "CLAUDE_CONFIG_DIR": config,
+                                "XDG_CACHE_HOME": os.path.join(config, "cache")})  # fmt: skip
     return server.url
+
+
+def demo_config_dir() -> str:
+    """The demo's own Claude Code configuration folder (made once; removed at exit)."""
+    with STATE.lock:
+        if STATE.demo_config is None:
+            STATE.demo_config = tempfile.mkdtemp(prefix="ccmagic-demo-config-")
+            atexit.register(shutil.rmtree, STATE.demo_config, ignore_errors=True)
+        return STATE.demo_config
 
 
 def demo_running() -> bool:

@@ -102,6 +102,13 @@ class ClaudeMagics(Magics, KernelSettings):
     ).tag(config=True)
     allowed_tools = List(Unicode(), help="Tools Claude may use without asking.").tag(config=True)
     disallowed_tools = List(Unicode(), help="Tools Claude may never use.").tag(config=True)
+    read_only_bash = Bool(
+        False,
+        help="Let Bash commands that only read files inside the working folder (and add_dirs) "
+        "run without asking: cat, grep, ls, rg, find and a few more, with every path (globs "
+        "and symlinks resolved) inside. Off: every Bash command is asked about (denied "
+        "headless).",
+    ).tag(config=True)
     permission_mode = Enum(
         PERMISSION_MODES, None, allow_none=True, help="Claude Code permission mode."
     ).tag(config=True)
@@ -279,6 +286,7 @@ class ClaudeMagics(Magics, KernelSettings):
             permission_mode=args.permission_mode or self.permission_mode,
             cli_path=self.cli_path,
             kernel_tools=self.kernel_tools and not args.no_kernel and self.shell is not None,
+            read_only_bash=self.read_only_bash,
         )
 
     def _ask(self, args: Any, prompt: str) -> None:

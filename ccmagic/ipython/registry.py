@@ -184,8 +184,9 @@ class SessionRegistry:
         if session is None:
             session = self._open(name, options, notices)
         elif session.options != options:
+            restart = session.options.needs_restart(options)
             session.reconfigure(options, self.toolbox if options.kernel_tools else None)
-            if session.connected:
+            if restart and session.connected:
                 session.close(notice=f"Options changed: resumed session {name} with the new ones.")
         self.journal.record_tags(name, session.session_id, tags)
         return session, notices

@@ -12,6 +12,7 @@ import os
 import signal
 import warnings
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from claude_agent_sdk import ClaudeAgentOptions, ClaudeSDKClient, __version__
@@ -29,6 +30,13 @@ class ClaudeCode:
     @property
     def pid(self) -> int | None:
         return cli_pid(self._client)
+
+    @property
+    def resume_dir(self) -> Path | None:
+        """The temp folder Claude Code runs in when it resumed from a store: the SDK keeps it
+        on the client (no public accessor exists) and forgets it on disconnecting."""
+        folder = getattr(getattr(self._client, "_materialized", None), "config_dir", None)
+        return Path(folder) if folder is not None else None
 
     async def start(self, cli: str, session_id: str, name: str) -> None:
         """Start the process; raises what :func:`~ccmagic.sdk.failures.starting` maps."""

@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from claude_agent_sdk import ClaudeAgentOptions, HookMatcher, SessionStore
+from claude_agent_sdk import ClaudeAgentOptions, SessionStore
 
 from ccmagic.core.options import SessionOptions
+from ccmagic.core.tool_rules import cli_rules
 from ccmagic.core.tools import ALWAYS_ALLOWED
-
-# Asked before every tool runs, in every permission mode (bypass included): the reason to
-# refuse it, or None to let Claude Code's own rules and the permission gate decide.
-PreToolUse = Callable[[str, dict[str, Any]], Awaitable[str | None]]
+from ccmagic.sdk.gate import PermissionGate
+from ccmagic.sdk.tool_hook import PreToolUse, pre_tool_use_hooks
 
 
 @dataclass
@@ -41,6 +40,7 @@ class Extras:
     also_system: str = ""
     pre_tool_use: list[PreToolUse] = field(default_factory=list)
     can_use_tool: Callable[..., Awaitable[Any]] | None = None
+    gate: PermissionGate | None = None  # decides every Bash command before it runs
     stderr: Callable[[str], None] | None = None
     store: Any = None  # a SessionStore (the sidecar's)
 
@@ -58,8 +58,8 @@ def agent_options(options: SessionOptions, where: Where, extras: Extras) -> Clau
         more["resume_drops_turn"] = where.drops
     if extras.store is not None:
         more["session_store"] = cast(SessionStore, extras.store)
-    if extras.pre_tool_use:
-        more["hooks"] = {"PreToolUse": [HookMatcher(hooks=[_hook(extras.pre_tool_use)])]}
+    if extras.gate is not None or extras.pre_tool_use:
+        more["hooks"] = pre_tool_use_hooks(extras.gate, extras.pre_tool_use)
     if extras.mcp_servers:
         more["mcp_servers"] = extras.mcp_servers
     return ClaudeAgentOptions(
@@ -69,10 +69,12 @@ def agent_options(options: SessionOptions, where: Where, extras: Extras) -> Clau
         max_budget_usd=options.max_budget_usd,
         cwd=str(Path(options.cwd).expanduser()) if options.cwd else None,
         add_dirs=[str(Path(d).expanduser()) for d in options.add_dirs],
-        allowed_tools=list(
-            dict.fromkeys([*ALWAYS_ALLOWED, *extras.also_allowed, *options.allowed_tools])
+        allowed_tools=list(  # the cell's own rules are the gate's (no restart to change)
+            dict.fromkeys(
+                [*ALWAYS_ALLOWED, *extras.also_allowed, *cli_rules(options.allowed_tools)]
+            )
         ),
-        disallowed_tools=list(options.disallowed_tools),
+        disallowed_tools=list(cli_rules(options.disallowed_tools)),
         permission_mode=options.permission_mode,  # type: ignore[arg-type]
         cli_path=options.cli_path,
         env=dict(options.env),
@@ -84,22 +86,3 @@ def agent_options(options: SessionOptions, where: Where, extras: Extras) -> Clau
         stderr=extras.stderr,
         **more,
     )
-
-
-def _hook(checks: list[PreToolUse]) -> Any:
-    """One PreToolUse hook asking each check in turn; the first refusal denies the tool."""
-
-    async def refuse(data: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
-        for check in checks:
-            reason = await check(data.get("tool_name", ""), data.get("tool_input") or {})
-            if reason is not None:
-                return {
-                    "hookSpecificOutput": {
-                        "hookEventName": "PreToolUse",
-                        "permissionDecision": "deny",
-                        "permissionDecisionReason": reason,
-                    }
-                }
-        return {}
-
-    return refuse

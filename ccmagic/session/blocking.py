@@ -116,7 +116,8 @@ class BlockingSession:
         return self._session.options
 
     def reconfigure(self, options: SessionOptions, toolbox: Toolbox | None) -> None:
-        """New options (and the toolbox they ask for) from the next connect on."""
+        """New options (and the toolbox they ask for): the gate follows the new tool rules from
+        the next turn; the rest from the next connect on."""
         self._session.options, self._session.toolbox = options, toolbox
 
     def announce(self, reason: str, **extra: Any) -> None:

@@ -35,7 +35,7 @@ def extras(
     main_thread: MainThread,
 ) -> Extras:
     """The callbacks, the sidecar's store, and a toolbox's server, tools and refusals."""
-    added = Extras(can_use_tool=gate, stderr=stderr)
+    added = Extras(can_use_tool=gate, stderr=stderr, gate=gate)
     if journal is not None:
         added.store = journal.store
     if toolbox is not None:

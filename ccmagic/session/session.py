@@ -38,6 +38,7 @@ from ccmagic.sdk.failures import ResumeRefused, TurnBroken, bundled_cli_path
 from ccmagic.sdk.gate import PermissionGate
 from ccmagic.sdk.options import agent_options
 from ccmagic.sdk.reader import TurnReader
+from ccmagic.session import tempdirs
 from ccmagic.session.connection import extras, where
 from ccmagic.session.live import live_sessions
 from ccmagic.session.mainthread import MainThread
@@ -111,6 +112,7 @@ class Session:
         self._lock = asyncio.Lock()
         self._turn: _TurnInFlight | None = None
         self._stderr: deque[str] = deque(maxlen=20)
+        self._started_in = Path.cwd()  # where Claude Code runs when ``options.cwd`` is unset
 
     @classmethod
     def resume(cls, session: str, **kwargs: Any) -> Session:
@@ -173,6 +175,8 @@ class Session:
 
     async def connect(self, emit: EventHandler | None = None) -> None:
         """Start the Claude Code process: a new session, or a resume of this one."""
+        self._started_in = Path.cwd()
+        tempdirs.sweep_once()  # what dead kernels left
         start = where(self.session_id, self._started, self.fork_from, self._fork_at)
         added = extras(self.permissions, self._stderr.append, self.journal, self.toolbox,
                        self.main_thread)  # fmt: skip
@@ -194,6 +198,7 @@ class Session:
             emit(Notice(self.reconnect_notice or died))
         self.reconnect_notice = None
         self._process = process
+        tempdirs.adopt(process.resume_dir)  # a resume from the store runs in a temp folder
         live_sessions().used(self)
         self._connected_once = True
         self._meter = CostMeter(known=self.known_totals)
@@ -217,7 +222,9 @@ class Session:
             return
         if self.journal is not None:  # what the last turn left queued (its last entries)
             self.journal.flush()
+        folder = process.resume_dir  # the SDK forgets it on disconnecting
         await process.stop(grace)
+        tempdirs.release(folder)  # the SDK's own removal races the exiting process
 
     async def interrupt(self) -> None:
         """Ask the running turn to stop; it ends soon after with what was written so far."""
@@ -302,7 +309,7 @@ class Session:
     async def _ask_turn(self, turn: _TurnInFlight, reader: TurnReader, text: str) -> None:
         record = reader.record
         started = time.monotonic()
-        self.permissions.begin(record, reader.emit)
+        self.permissions.begin(record, reader.emit, self.options.tool_policy(self._started_in))
         if self.toolbox is not None:
             self.toolbox.begin_turn()
         try:
