@@ -25,15 +25,23 @@ from ccmagic.sdk.failures import describe_result
 SYNTHETIC_MODEL = "<synthetic>"  # what Claude Code names the model of its own error messages
 
 EventHandler = Callable[[TurnEvent], None]
+Clean = Callable[[Any, str], Any]  # a tool's input or result, with secrets taken out
+
+
+def _as_is(value: Any, place: str) -> Any:
+    return value
 
 
 class TurnReader:
     """Folds the SDK messages of one turn into ``record``, handing events to ``emit``."""
 
-    def __init__(self, record: TurnRecord, emit: EventHandler, meter: CostMeter) -> None:
+    def __init__(
+        self, record: TurnRecord, emit: EventHandler, meter: CostMeter, clean: Clean = _as_is
+    ) -> None:
         self.record = record
         self.emit = emit
         self.meter = meter
+        self.clean = clean  # applied whole, before a tool's input and result are folded
         self.reached = False  # the model received the prompt (it started answering)
         self.result: Any = None
         self._streamed: list[str] = []
@@ -88,7 +96,8 @@ class TurnReader:
                 self._texts.append(block.text)
                 self.record.layout.append(["t", len(block.text)])
             elif isinstance(block, ToolUseBlock):
-                call = ToolCall.from_block(block.name, block.input, block.id)
+                tool_input = self.clean(block.input, f"{block.name} input")
+                call = ToolCall.from_block(block.name, tool_input, block.id)
                 self._calls[block.id] = call
                 self.record.layout.append(["c", len(self.record.tool_calls)])
                 self.record.tool_calls.append(call)
@@ -100,7 +109,7 @@ class TurnReader:
         for block in content:
             if isinstance(block, ToolResultBlock) and block.tool_use_id in self._calls:
                 call = self._calls[block.tool_use_id]
-                call.fold_result(block.content, block.is_error)
+                call.fold_result(self.clean(block.content, f"{call.name} output"), block.is_error)
                 self.emit(ToolFinished(call))
 
     def _stream(self, event: dict[str, Any]) -> None:

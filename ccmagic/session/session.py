@@ -43,6 +43,7 @@ from ccmagic.session.live import LIVE
 from ccmagic.session.loop import LoopThread, shared_loop, wait_interruptibly
 from ccmagic.session.mainthread import Interrupted, MainThread, MainThreadCall
 from ccmagic.sidecar.journal import Journal
+from ccmagic.sidecar.redaction import shown_value
 from ccmagic.sidecar.transcripts import local_transcript_exists
 
 if TYPE_CHECKING:
@@ -367,7 +368,7 @@ class Session:
             record.attached = list(attachments or {})
             if batch is not None:
                 record.batch, record.item = batch
-            reader = TurnReader(record, emit, self._meter)
+            reader = TurnReader(record, emit, self._meter, clean=shown_value)
             started = time.monotonic()
             self.permissions.begin(record, emit)
             if self.toolbox is not None:

@@ -1,5 +1,6 @@
 """Every way around redaction, closed, on the real CLI: Claude Code's attachment entries
-(CLAUDE.md, a sub-folder's CLAUDE.md a Read pulls in, an @file mention) and ``--system``."""
+(CLAUDE.md, a sub-folder's CLAUDE.md a Read pulls in, an @file mention), ``--system``, what
+the notebook tools return and what the cell draws."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import ccmagic
 from ccmagic.testing import FakeAnthropicAPI, Reply
+from tests.conftest import KernelNotebook, errors_of, text_of
 from tests.unit.secret_corpus import ALNUM, UPPER, rand
 
 INSTRUCTIONS_KEY = "ghp_" + rand(ALNUM, 36)  # in ./CLAUDE.md
@@ -51,3 +53,39 @@ def test_attachments_and_the_system_prompt_reach_the_sidecar_redacted(
     [turn] = [e for e in document["log"] if e["event"] == "turn"]
     assert "[REDACTED:" in turn["asked_with"]["system"]
     assert all(e.get("uuid") for e in entries if e.get("type") in ("user", "assistant"))
+
+
+def test_the_notebook_tools_and_the_cell_hand_out_no_credential(
+    notebook: KernelNotebook, fake_api: FakeAnthropicAPI
+) -> None:
+    env_key, token, db_pass = rand(ALNUM + "/+", 40), "ghp_" + rand(ALNUM, 36), rand(ALNUM, 12)
+    printed = "hf_" + rand(UPPER, 34)
+    notebook.run(
+        "%load_ext ccmagic\nimport os\n"
+        f"os.environ['AWS_SECRET_ACCESS_KEY'] = {env_key!r}\n"
+        f"env_text = 'GITHUB_TOKEN={token}\\nDB_PASS={db_pass}\\nDEBUG=1\\n'\n"
+        f"tok = {printed!r}"
+    )
+    fake_api.script(
+        use("inspect", name="env_text"),
+        use("inspect", name='os.environ["AWS_SECRET_ACCESS_KEY"]'),
+        use("variables"),
+        use("run", code="print(tok)\ntok"),
+        "Done.",
+    )
+    cell = notebook.run("%%claude -s a --allow run --with env_text\nWhat is configured?")
+    assert not errors_of(cell), text_of(cell)
+    secrets = (env_key, token, db_pass, printed)
+    results = [text for r in fake_api.requests for _, text in r.tool_results()]
+    assert len(results) == 4 and all("[REDACTED:" in text for text in results), results
+    assert "DEBUG=1" in results[0]  # the rest of the value stays readable
+    sent = json.dumps([request.body for request in fake_api.requests])
+    assert not [s for s in secrets if s in sent]  # --with and every tool's result
+    assert sent.count("are replaced by [REDACTED:<kind>]") >= 4  # the descriptions say so
+    shown = text_of(cell)
+    assert "📎 env_text" in shown and not [s for s in secrets if s in shown], shown
+    assert not [s for s in secrets if s[:12] in shown]  # no fragment clipped from a key
+
+
+def use(tool: str, **tool_input: object) -> Reply:
+    return Reply(f"Using {tool}.", tool_uses=[(f"mcp__notebook__{tool}", dict(tool_input))])

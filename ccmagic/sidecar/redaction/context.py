@@ -18,6 +18,7 @@ ASSIGNMENT = re.compile(
     r"""(?P<name>[A-Za-z_][\w.\-]*)["']?(?P<sep>[ \t]*(?::=|=>|[=:])[ \t]*)"""
     r"""(?P<value>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[^\s"',;&?)\]}]+)"""
 )
+ESCAPED_BREAK = re.compile(r"\\[nr]")
 WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 HOLDERS = {"password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "key",
            "apikey", "credential", "credentials", "pat", "pw", "auth"}  # fmt: skip
@@ -49,6 +50,13 @@ def stands_in(value: str) -> bool:
 
 def secret_values(line: str) -> list[str]:
     """The values in ``line`` that are secrets by the name they are given."""
+    found = []
+    for part in ESCAPED_BREAK.split(line):  # a repr's lines: 'A=1\\nDB_PASS=...\\n'
+        found += _named_values(part)
+    return found
+
+
+def _named_values(line: str) -> list[str]:
     found = []
     for match in ASSIGNMENT.finditer(line):
         words = [w.lower() for w in WORDS.findall(match.group("name"))]
@@ -82,7 +90,7 @@ def _is_literal(line: str, match: re.Match[str], value: str) -> bool:
     rest = line[match.end() :].strip()
     if rest and not rest.startswith("#"):
         return False
-    before = line[: match.start()].strip()
+    before = line[: match.start()].strip().strip("'\"")  # a repr's first line: 'A=1
     sep = match.group("sep").strip()
     if sep == "=" and before in ("", "export") and not match.group("sep").startswith(" "):
         return True
