@@ -13,6 +13,7 @@ Blocks that are not text (images, documents) pass every gate untouched.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ccmagic.sidecar.redaction.detector import Findings, Redactor
@@ -62,7 +63,10 @@ def redact_event(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def redact_entry(
-    entry: dict[str, Any], found: Findings, tool_names: dict[str, str], short: Any
+    entry: dict[str, Any],
+    found: Findings,
+    tool_names: dict[str, str],
+    short: Callable[[str], str],
 ) -> dict[str, Any]:
     """Every string of a transcript entry redacted (attachments too: CLAUDE.md, @file), its
     structure and identifiers kept; ``where`` named by what the string is."""
@@ -70,20 +74,25 @@ def redact_entry(
         return _strings(entry, "attachment", found)
     message = entry.get("message")
     rest = {k: v for k, v in entry.items() if k != "message"}
-    kept = _strings(rest, "transcript", found)
     if not isinstance(message, dict):
-        return kept
+        return _strings(rest, "transcript", found)
     content = message.get("content")
+    where = "prompt" if entry.get("type") == "user" else "answer"
     if isinstance(content, str):
-        where = "prompt" if entry.get("type") == "user" else "answer"
         content = redactor().text(content, where, found)
     elif isinstance(content, list):
         content = [_block(block, found, tool_names, short) for block in content]
-    others = _strings({k: v for k, v in message.items() if k != "content"}, "transcript", found)
+        results = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_result"]
+        if results:  # the entry's copy of the result (toolUseResult) is that tool's output
+            where = f"{tool_names.get(str(results[0].get('tool_use_id')), 'tool')} output"
+    kept = _strings(rest, where, found)
+    others = _strings({k: v for k, v in message.items() if k != "content"}, where, found)
     return kept | {"message": others | {"content": content}}
 
 
-def _block(block: Any, found: Findings, tool_names: dict[str, str], short: Any) -> Any:
+def _block(
+    block: Any, found: Findings, tool_names: dict[str, str], short: Callable[[str], str]
+) -> Any:
     if not isinstance(block, dict) or block.get("type") in BINARY:
         return block
     kind = block.get("type")
