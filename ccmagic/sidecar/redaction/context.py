@@ -43,6 +43,18 @@ STAND_IN = re.compile(
 )
 
 
+def _cases_mixed(value: str) -> bool:
+    """Long, and upper case throughout, not only where CamelCase words begin."""
+    return len(value) >= 32 and 0.25 <= sum(c.isupper() for c in value) / len(value) <= 0.75
+
+
+def is_path(value: str) -> bool:
+    """A path (``/etc/app``, ``~/.aws/credentials``), not a base64 key that starts with ``/``."""
+    return value.startswith(("/", ".", "~")) and not _random(
+        value.replace("/", "").replace("+", "")
+    )
+
+
 def stands_in(value: str) -> bool:
     """A placeholder or an example, not a secret."""
     return bool(STAND_IN.match(value))
@@ -65,7 +77,9 @@ def _named_values(line: str) -> list[str]:
         raw = match.group("value")
         quoted = raw[:1] in "\"'"
         value = raw[1:-1] if quoted else raw
-        if NOT_VALUES.match(value) or len(value) < 3 or stands_in(value) or " " in value:
+        if len(value) < 3 or stands_in(value) or " " in value:
+            continue
+        if NOT_VALUES.match(value) and not _random(value.replace("/", "").replace("+", "")):
             continue
         if quoted or _is_literal(line, match, value):
             if words[-1] == "key" and len(words) == 1 and entropy(value) < 3.5:
@@ -96,7 +110,20 @@ def _is_literal(line: str, match: re.Match[str], value: str) -> bool:
         return True
     if sep == ":" and before in ("", "-") and not TYPE_LIKE.match(value):
         return not CODE.match(value) or value.isidentifier()
-    return not CODE.match(value) and entropy(value) >= 3.0
+    return (not CODE.match(value) or _random(value)) and entropy(value) >= 3.0
+
+
+def _random(value: str) -> bool:
+    """A long run of upper and lower case letters and digits: a key, not a name in code
+    (``count_tokens``, ``ResponseText``)."""
+    return (
+        len(value) >= 16
+        and value.replace("_", "").replace("-", "").isalnum()
+        and any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+        and (sum(c.isdigit() for c in value) >= 2 or _cases_mixed(value))
+        and entropy(value) >= 3.5
+    )
 
 
 def entropy(text: str) -> float:

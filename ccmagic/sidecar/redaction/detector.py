@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from ccmagic.sidecar.redaction.context import entropy, secret_values, stands_in
+from ccmagic.sidecar.redaction.context import entropy, is_path, secret_values, stands_in
 from ccmagic.sidecar.redaction.formats import Format, formats, keywords
 
 # detect-secrets' detectors left out: these (and its keyword detector) are done by context
@@ -95,7 +95,7 @@ def _environment_secrets() -> list[tuple[str, str]]:
     found = [
         (f"{name} value", value)
         for name, value in os.environ.items()
-        if CREDENTIAL_NAME.search(name) and len(value) >= 8 and not value.startswith(("/", "."))
+        if CREDENTIAL_NAME.search(name) and len(value) >= 8 and not is_path(value)
     ]
     return sorted(found, key=lambda pair: -len(pair[1]))
 
