@@ -48,11 +48,9 @@ def frontend_allows_stdin(kernel: Any) -> bool:
 def question(request: ApprovalRequest) -> dict[str, str]:
     """What Claude wants to run, as a display bundle (Markdown, and plain for terminals);
     secrets in it are redacted, as the notebook saves it."""
-    from ccmagic.sidecar.redaction import SETTINGS, Findings
+    from ccmagic.sidecar.redaction import shown
 
-    found = Findings()
-    line = SETTINGS.redactor.text(request.call.line, "approval", found)
-    detail = SETTINGS.redactor.text(request.detail, "approval", found)
+    line, detail = shown(request.call.line, "approval"), shown(request.detail, "approval")
     fence = "~~~~" if "```" in detail else "```"
     return {
         "text/markdown": f"**Claude wants to use** `` {line} ``\n\n{fence}\n{detail}\n{fence}",

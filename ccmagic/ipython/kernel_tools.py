@@ -38,6 +38,12 @@ from ccmagic.ipython.inspection import (
 from ccmagic.ipython.witness import Witness
 from ccmagic.session.mainthread import Interrupted, MainThread, NobodyWaiting
 
+# said in the descriptions of the tools that hand the model the kernel's values
+REDACTED = (
+    " Credential values (API keys, tokens, passwords, private keys) in the result are "
+    "replaced by [REDACTED:<kind>]; the name and the rest of the value are kept."
+)
+
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
 
@@ -278,8 +284,13 @@ class KernelTools:
     def server(self, main_thread: MainThread) -> dict[str, Any]:
         """An in-process MCP server whose tools run on ``main_thread``."""
         from ccmagic.sdk.mcp import in_process_server, tool  # imports the SDK: not at load
+        from ccmagic.sidecar.redaction import tool_result
 
         async def on_main_thread(work: Callable[[], str], aside: bool = False) -> dict[str, Any]:
+            """Every tool's result leaves here, its text redacted (images left as they are)."""
+            return tool_result(await answered(work, aside), "notebook tool output")
+
+        async def answered(work: Callable[[], str], aside: bool) -> dict[str, Any]:
             try:
                 text = await main_thread.run(work, aside=aside)
             except InspectionError as problem:
@@ -294,14 +305,15 @@ class KernelTools:
 
         read_only = True
 
-        @tool("variables", "List the user's variables in the live kernel.", {}, read_only)
+        @tool("variables", "List the user's variables in the live kernel." + REDACTED, {},
+              read_only)  # fmt: skip
         async def variables(args: dict[str, Any]) -> dict[str, Any]:
             return await on_main_thread(self.variables)
 
         @tool(
             "inspect",
             "Describe one object of the kernel: a variable name, optionally with .attribute or "
-            '["key"] steps (df.price, results["fit"]); nothing is evaluated.',
+            '["key"] steps (df.price, results["fit"]); nothing is evaluated.' + REDACTED,
             {"name": str},
             read_only,
         )
@@ -310,7 +322,8 @@ class KernelTools:
 
         @tool(
             "cells",
-            "The last cells run in this kernel: source, result, and any error with traceback.",
+            "The last cells run in this kernel: source, result, and any error with traceback."
+            + REDACTED,
             {"type": "object", "properties": {"count": {"type": "integer", "minimum": 1}}},
             read_only,
         )
@@ -320,7 +333,8 @@ class KernelTools:
         @tool(
             "run",
             "Run Python code in the user's kernel namespace, as a cell would; returns printed "
-            "output, the last expression's value or the error. The user approves each run.",
+            "output, the last expression's value or the error. The user approves each run."
+            + REDACTED,
             {"code": str},
         )
         async def run(args: dict[str, Any]) -> dict[str, Any]:

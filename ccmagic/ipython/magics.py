@@ -379,15 +379,18 @@ class ClaudeMagics(Magics, KernelSettings):
         return int(getattr(self.shell, "execution_count", 0) or 0)
 
     def _attachments(self, names: tuple[str, ...]) -> dict[str, str]:
-        """``--with``: each named kernel object described, before anything is sent."""
+        """``--with``: each named kernel object described, before anything is sent; credential
+        values in it redacted (as the notebook tools do), before its 📎 line is cut from it."""
         from ccmagic.ipython.inspection import InspectionError, describe, resolve
+        from ccmagic.sidecar.redaction import shown
 
         namespace = self.shell.user_ns if self.shell is not None else {}
         hidden = set(getattr(self.shell, "user_ns_hidden", {}))
         described = {}
         for name in names:
             try:
-                described[name] = describe(name, resolve(name, namespace, hidden), self.sample_rows)
+                text = describe(name, resolve(name, namespace, hidden), self.sample_rows)
+                described[name] = shown(text, "--with")
             except InspectionError as problem:
                 raise UsageError(f"--with {name}: {problem}") from None
         return described

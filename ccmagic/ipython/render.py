@@ -126,21 +126,37 @@ class TurnContent:
         else:
             self.pieces.append((kind, text))
 
-    def markdown(self, foot: str | None) -> str:
-        blocks = [_ours(n, "i") for n in self._notes]
+    def drawn(self, foot: str | None) -> list[tuple[str, str]]:
+        """What the cell shows, in order, as (kind, text): every piece passes the redactor
+        here, whole, before it is escaped, quoted or folded (the cell's one gate)."""
+        from ccmagic.sidecar.redaction import shown
+
+        parts = [("note", n) for n in self._notes]
         if self.status:
-            blocks.append(f"{RETRYING} " + _ours(self.status, "i"))
+            parts.append(("status", self.status))
         for kind, value in self.pieces:
-            if kind == "text":
-                blocks.append(value.strip("\n"))
-            elif kind == "thinking":
-                blocks.append(f"> {THINKING} " + value.strip().replace("\n", "\n> "))
+            if kind in ("text", "thinking"):
+                parts.append((kind, value))
             else:
-                blocks.append(_ours(tool_line(value)))
+                parts.append(("tool", tool_line(value)))
                 if value.code is not None:
-                    blocks.append(_fenced(value.code))
+                    parts.append(("code", value.code))
         if foot:
-            blocks.append(_ours(foot, "sub"))
+            parts.append(("foot", foot))
+        return [(kind, shown(text, "cell")) for kind, text in parts]
+
+    def markdown(self, foot: str | None) -> str:
+        blocks = []
+        for kind, text in self.drawn(foot):
+            if kind == "text":
+                blocks.append(text.strip("\n"))
+            elif kind == "thinking":
+                blocks.append(f"> {THINKING} " + text.strip().replace("\n", "\n> "))
+            elif kind == "code":
+                blocks.append(_fenced(text))
+            else:
+                tag = {"note": "i", "status": "i", "foot": "sub"}.get(kind, "span")
+                blocks.append((f"{RETRYING} " if kind == "status" else "") + _ours(text, tag))
         return "\n\n".join(b for b in blocks if b)
 
     @property
@@ -148,20 +164,16 @@ class TurnContent:
         return self.notices + [decision_line(entry) for entry in self.decisions]
 
     def plain(self, foot: str | None) -> str:
-        lines = list(self._notes)
-        if self.status:
-            lines.append(self.status)
-        for kind, value in self.pieces:
+        lines = []
+        for kind, text in self.drawn(foot):
             if kind == "text":
-                lines.append(value.strip("\n"))
+                lines.append(text.strip("\n"))
             elif kind == "thinking":
-                lines.append(f"{THINKING} " + value.strip())
+                lines.append(f"{THINKING} " + text.strip())
+            elif kind == "code":
+                lines.append(_indented(text))
             else:
-                lines.append(tool_line(value))
-                if value.code is not None:
-                    lines.append(_indented(value.code))
-        if foot:
-            lines.append("── " + foot)
+                lines.append(("── " if kind == "foot" else "") + text)
         return "\n".join(line for line in lines if line)
 
 
@@ -282,23 +294,29 @@ class NotebookTurnView:
 
 
 class TerminalTurnView:
-    """Terminal IPython: print the answer as it comes, then the footer."""
+    """Terminal IPython: print the answer as it comes, then the footer. What ccmagic writes
+    passes the redactor (:meth:`_say`); the answer's streamed fragments cannot be judged
+    whole, and are written as they come (a terminal keeps no output)."""
 
     def __init__(self, notices: list[str], *, show_thinking: bool = False) -> None:
         self.content = TurnContent([], show_thinking)
         self.out = sys.stdout
         for notice in notices:
-            self.out.write(notice + "\n")
+            self._say(notice + "\n")
+
+    def _say(self, text: str) -> None:
+        from ccmagic.sidecar.redaction import shown
+
+        self.out.write(shown(text, "terminal"))
 
     def handle(self, event: TurnEvent) -> None:
         if isinstance(event, TextDelta):
             self.out.write(event.text)
         elif isinstance(event, ToolFinished):
-            self.out.write("\n" + tool_line(event.call) + "\n")
-            if event.call.code is not None:
-                self.out.write(_indented(event.call.code) + "\n")
+            code = "" if event.call.code is None else _indented(event.call.code) + "\n"
+            self._say("\n" + tool_line(event.call) + "\n" + code)
         elif isinstance(event, (Retrying, Notice)):
-            self.out.write(event.text + "\n")
+            self._say(event.text + "\n")
         elif isinstance(event, ThinkingDelta) and self.content.show_thinking:
             self.out.write(event.text)
         self.out.flush()
@@ -310,9 +328,9 @@ class TerminalTurnView:
         warnings: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self.out.write("\n── " + footer(record, standing) + "\n")
+        self._say("\n── " + footer(record, standing) + "\n")
         for warning in warnings or []:
-            self.out.write(f"⚠ {warning}\n")
+            self._say(f"⚠ {warning}\n")
         self.out.flush()
 
     def replay(

@@ -54,7 +54,7 @@ class Cell:
         """Whether ``record`` answered this cell as it now reads (a failed turn never does)."""
         return (
             _same_prompt(record.prompt, self.prompt)
-            and (record.asked_with or {}) == self.asked_with
+            and _same_options(record.asked_with or {}, self.asked_with)
             and list(record.attached or []) == self.attached
             and not (record.is_error or record.interrupted)
         )
@@ -63,15 +63,26 @@ class Cell:
         return self.cell_id is not None and record.cell_id == self.cell_id
 
 
-def _same_prompt(recorded: str, prompt: str) -> bool:
+def _same_prompt(recorded: str, prompt: str, place: str = "prompt") -> bool:
     """The recorded prompt is this one (as the sidecar keeps it: with secrets taken out)."""
     if recorded.strip() == prompt.strip():
         return True
     if "[REDACTED:" not in recorded:
         return False
-    from ccmagic.sidecar.redaction import SETTINGS, Findings
+    from ccmagic.sidecar.redaction import Findings, redactor
 
-    return recorded.strip() == SETTINGS.redactor.text(prompt, "prompt", Findings()).strip()
+    return recorded.strip() == redactor().text(prompt, place, Findings()).strip()
+
+
+def _same_options(recorded: dict[str, Any], asked: dict[str, Any]) -> bool:
+    """The options a recorded answer depends on are these; its system prompt is kept with
+    secrets taken out, and compared so."""
+    if recorded.keys() != asked.keys():
+        return False
+    return all(
+        _same_prompt(value, asked[key], "options") if key == "system" else value == asked[key]
+        for key, value in recorded.items()
+    )
 
 
 @dataclass

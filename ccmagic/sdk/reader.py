@@ -38,6 +38,11 @@ from ccmagic.sdk.failures import describe_result
 SYNTHETIC_MODEL = "<synthetic>"  # what Claude Code names the model of its own error messages
 
 EventHandler = Callable[[TurnEvent], None]
+Clean = Callable[[Any, str], Any]  # a tool's input or result, with secrets taken out
+
+
+def _as_is(value: Any, place: str) -> Any:
+    return value
 
 
 class TurnReader:
@@ -45,12 +50,18 @@ class TurnReader:
     file Claude reads is fingerprinted as its result arrives (``root``: the working folder)."""
 
     def __init__(
-        self, record: TurnRecord, emit: EventHandler, meter: CostMeter, root: Path | None = None
+        self,
+        record: TurnRecord,
+        emit: EventHandler,
+        meter: CostMeter,
+        root: Path | None = None,
+        clean: Clean = _as_is,
     ) -> None:
         self.record = record
         self.root = root
         self.emit = emit
         self.meter = meter
+        self.clean = clean  # applied whole, before a tool's input and result are folded
         self.reached = False  # the model received the prompt (it started answering)
         self.result: Any = None
         self._streamed: list[str] = []
@@ -97,7 +108,8 @@ class TurnReader:
                 self._texts.append(block.text)
                 self.record.layout.append(["t", len(block.text)])
             elif isinstance(block, ToolUseBlock):
-                call = ToolCall.from_block(block.name, block.input, block.id)
+                tool_input = self.clean(block.input, f"{block.name} input")
+                call = ToolCall.from_block(block.name, tool_input, block.id)
                 self._calls[block.id] = call
                 path = block.input.get(FILE_READERS.get(block.name, ""))
                 if isinstance(path, str) and path:
@@ -112,7 +124,7 @@ class TurnReader:
         for block in content:
             if isinstance(block, ToolResultBlock) and block.tool_use_id in self._calls:
                 call = self._calls[block.tool_use_id]
-                call.fold_result(block.content, block.is_error)
+                call.fold_result(self.clean(block.content, f"{call.name} output"), block.is_error)
                 path = self._files.pop(block.tool_use_id, None)
                 if path is not None and self.root is not None:
                     seen = file_sighting(path, self.root)

@@ -45,6 +45,7 @@ from ccmagic.session.mainthread import MainThread
 from ccmagic.session.recorder import Recorder
 from ccmagic.session.toolbox import Toolbox
 from ccmagic.sidecar.journal import Journal
+from ccmagic.sidecar.redaction import shown_value
 
 EventHandler = Callable[[TurnEvent], None]
 RecordHook = Callable[[TurnRecord], None]
@@ -284,7 +285,7 @@ class Session:
             if batch is not None:
                 record.batch, record.item = batch
             root = Path(self.options.cwd or os.getcwd()).expanduser()
-            reader = TurnReader(record, emit, self._meter, root)
+            reader = TurnReader(record, emit, self._meter, root, clean=shown_value)
             await self._ask_turn(turn, reader, _with_attachments(prompt, attachments or {}))
             # Claude Code keeps the prompt of any try it received, answered or not
             self._started = self._started or reader.reached or reader.result is not None

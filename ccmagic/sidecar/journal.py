@@ -22,7 +22,14 @@ from ccmagic.core.turns import TurnRecord
 from ccmagic.errors import SidecarError
 from ccmagic.sidecar.file import FOLDED, FileState, SidecarStore, now_iso, open_sidecar
 from ccmagic.sidecar.fold import TurnTree
-from ccmagic.sidecar.redaction import SETTINGS, Findings, redact_record
+from ccmagic.sidecar.redaction import (
+    Findings,
+    redact_entry,
+    redact_event,
+    redact_record,
+    redactor,
+    transcripts,
+)
 from ccmagic.sidecar.transcripts import (
     Trimmer,
     entry_before,
@@ -171,12 +178,10 @@ class Journal:
         are taken out of the record first (in place: the cell then shows it redacted), and it
         keeps how many of which kinds were found in it and in its transcript."""
         found = self._found.pop(record.session_id, Findings())
-        redact_record(record, SETTINGS.redactor, found)
+        redact_record(record, redactor(), found)
         if found.count:
             record.redacted = found.record()
         turn = {"event": "turn"} | record.to_dict()
-        if start is not None:
-            start = SETTINGS.redactor.value(start, "options", Findings())
         self._write(*([start, turn] if start else [turn]))
 
     def _prepare_transcript(
@@ -184,7 +189,7 @@ class Journal:
     ) -> list[dict[str, Any]]:
         """What the sidecar keeps of a batch of transcript entries: what a resume needs
         (:class:`~ccmagic.sidecar.transcripts.Trimmer`), with secrets taken out."""
-        mode = SETTINGS.transcripts
+        mode = transcripts()
         if mode == "none" or key.get("subpath"):  # subagents' own transcripts: not resumed
             return []
         session_id = str(key.get("session_id"))
@@ -201,30 +206,7 @@ class Journal:
         return entries
 
     def _redact_entry(self, entry: dict[str, Any], found: Findings) -> dict[str, Any]:
-        message = entry.get("message")
-        if not isinstance(message, dict):
-            return entry
-        content = message.get("content")
-        redactor = SETTINGS.redactor
-        if isinstance(content, str):
-            where = "prompt" if entry.get("type") == "user" else "answer"
-            content = redactor.text(content, where, found)
-        elif isinstance(content, list):
-            content = [self._redact_block(block, found) for block in content]
-        return entry | {"message": message | {"content": content}}
-
-    def _redact_block(self, block: Any, found: Findings) -> Any:
-        if not isinstance(block, dict):
-            return block
-        kind = block.get("type")
-        if kind == "tool_use":
-            self._tool_names[str(block.get("id"))] = short_tool_name(str(block.get("name")))
-            where = f"{short_tool_name(str(block.get('name')))} input"
-        elif kind == "tool_result":
-            where = f"{self._tool_names.get(str(block.get('tool_use_id')), 'tool')} output"
-        else:
-            where = "prompt" if kind == "text" and block.get("role") == "user" else "answer"
-        return SETTINGS.redactor.value(block, where, found)
+        return redact_entry(entry, found, self._tool_names, short_tool_name)
 
     @staticmethod
     def session_event(
@@ -232,8 +214,8 @@ class Journal:
     ) -> dict[str, Any]:
         """A conversation starts under ``name`` (reason: start, new, fork, branch, resume,
         notebook, batch); ``extra`` holds its parent, fork turn, tags."""
-        kept = {"transcripts": "none"} if SETTINGS.transcripts == "none" else {}
-        return (
+        kept = {"transcripts": "none"} if transcripts() == "none" else {}
+        return redact_event(
             {
                 "event": "session",
                 "session": name,
@@ -244,7 +226,7 @@ class Journal:
             }
             | kept
             | {k: v for k, v in extra.items() if v is not None and v != []}
-        )
+        )  # the options redacted: a token in --system
 
     def record_session(
         self, name: str, session_id: str, reason: str, options: SessionOptions, **extra: Any

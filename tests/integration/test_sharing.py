@@ -150,8 +150,10 @@ def test_secrets_read_by_read_bash_and_inspect_reach_no_artifact(
     shown = text_of(cell)
     assert not leaks(shown) and "rotate it" in shown
     assert "secrets kept out of the sidecar and this output" in shown
-    for where in ("Read output", "Bash output", "inspect output", "answer"):
+    for where in ("Read output", "Bash output", "answer"):
         assert where in shown, where
+    inspected = [t for r in fake_api.requests for n, t in r.tool_results() if "inspect" in n]
+    assert inspected and not leaks(inspected[0]) and "[REDACTED:" in inspected[0]  # never sent
     notebook.save()
     from nbconvert import HTMLExporter
 
