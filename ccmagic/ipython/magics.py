@@ -12,7 +12,7 @@ from traitlets import Bool, Enum, Float, Integer, List, TraitError, Unicode, val
 
 from ccmagic.core.options import PERMISSION_MODES, SessionOptions, split_tools
 from ccmagic.ipython.arguments import CommandParser, HelpWanted, arg
-from ccmagic.ipython.kernel_tools import CellLog
+from ccmagic.ipython.cell_log import CellLog
 
 CELL_ARGS = [
     arg("--session", "-s", metavar="NAME", help="Name of the conversation (default: 'default')."),
@@ -172,6 +172,7 @@ class ClaudeMagics(Magics):
             shell.events.register("pre_run_cell", self._remember_cell)
             shell.events.register("post_run_cell", self._preload_once)
             shell.events.register("post_run_cell", self.cell_log.record)
+            self.cell_log.watch(shell)
 
     @validate("redact")
     def _patterns(self, proposal: Any) -> list[str]:
