@@ -3,14 +3,15 @@
 It says what it is, echoes the question, remembers how many questions the conversation has
 had, and uses the notebook tools as Claude would: a question about the kernel's data (a
 `name` in backticks, ``df``) makes it list the variables and inspect the ones the question
-names; a request for code puts the code in a new cell below.
+names; a request for code puts the code in a new cell below. It cannot see an image, but it
+says what it received: each image's size, and what the tool that gave it said about it.
 """
 
 from __future__ import annotations
 
 import re
 
-from ccmagic.demo.fake_api import RecordedRequest, Reply
+from ccmagic.demo.fake_api import ImageSeen, RecordedRequest, Reply
 
 NOTICE = "*(offline demo model: this answer is scripted, not written by Claude)*"
 VARIABLES = "mcp__notebook__variables"
@@ -37,11 +38,15 @@ def demo_reply(request: RecordedRequest) -> Reply:
             if named and INSPECT in request.tool_names:
                 return _tool(f"Let me look at `{named[0]}`.", INSPECT, {"name": named[0]})
             return _answer(request, question, f"The kernel's variables: {_first_line(text)}")
+        if tool == INSPECT and request.images:
+            return _answer(request, question, _what_the_images_are(request.images, text))
         if tool == INSPECT:
             return _answer(request, question, _what_inspect_showed(text))
         if tool == NEW_CELL:
             return _answer(request, question, "The code is in a new cell below, ready to run.")
         return _answer(request, question, "(tool result received)")
+    if request.images:  # attached to the prompt (--with fig): nothing to look up
+        return _answer(request, question, _what_the_images_are(request.images, ""))
     if ASKS_ABOUT_DATA.search(question) and VARIABLES in request.tool_names:
         return _tool("Let me see what the kernel holds.", VARIABLES, {})
     if ASKS_FOR_CODE.search(question) and NEW_CELL in request.tool_names:
@@ -91,6 +96,25 @@ def _what_inspect_showed(text: str) -> str:
     elif total:
         said += " No column has missing values."
     return said
+
+
+def _what_the_images_are(images: list[ImageSeen], said: str) -> str:
+    """The images received, by size, and the description the tool gave with them."""
+    sizes = [
+        f"{image.width} × {image.height} px {image.media_type} ({image.size / 1024:,.0f} KB)"  # noqa: RUF001
+        if image.width
+        else f"{image.media_type} ({image.size / 1024:,.0f} KB)"
+        for image in images
+    ]
+    where = "the tool's result" if said else "your prompt"
+    seen = f"I received {len(images)} image{'s' if len(images) != 1 else ''} in {where}: "
+    seen += "; ".join(sizes) + "."
+    if said:
+        seen += f" The tool described it as: {_first_line(said)}."
+        axes = [line.strip() for line in said.splitlines() if line.strip().startswith("axes ")]
+        if axes:
+            seen += f" ({axes[0]})"
+    return seen + " A real model would tell you what the picture shows."
 
 
 def _variable_names(table: str) -> list[str]:

@@ -46,6 +46,27 @@ if TYPE_CHECKING:
 SECONDS_TO_DESCRIBE = 5.0  # one object for inspect (a lookup, a description) at most
 
 
+def look_up(name: str, namespace: dict[str, Any], hidden: set[str], sample_rows: int) -> Seen:
+    """The object ``name`` names, described; a figure or image also as a picture. Its
+    ``[key]`` lookups and its description run for :data:`SECONDS_TO_DESCRIBE` at most."""
+    try:
+        value = bounded(lambda: resolve(name, namespace, hidden), SECONDS_TO_DESCRIBE)
+    except TookTooLong:
+        raise InspectionError(
+            f"Looking up {name} took too long (stopped after {SECONDS_TO_DESCRIBE:g} s)."
+        ) from None
+    seen = look_at(value)
+    if seen is not None:
+        return seen
+    try:
+        return Seen(bounded(lambda: describe(name, value, sample_rows), SECONDS_TO_DESCRIBE))
+    except TookTooLong:
+        return Seen(
+            f"{name}: {type(value).__name__} (its repr took too long: stopped after "
+            f"{SECONDS_TO_DESCRIBE:g} s, so it is not described)"
+        )
+
+
 class KernelTools:
     """The ``notebook`` tools of one kernel; :meth:`server` builds one session's server."""
 
@@ -110,28 +131,7 @@ class KernelTools:
         return variables_table(self._namespace, self._hidden)
 
     def inspect(self, name: str) -> Seen:
-        """One object described; a figure or image also as a picture. Its ``[key]`` lookups
-        and description run for :data:`SECONDS_TO_DESCRIBE` at most."""
-        try:
-            value = bounded(
-                lambda: resolve(name, self._namespace, self._hidden), SECONDS_TO_DESCRIBE
-            )
-        except TookTooLong:
-            raise InspectionError(
-                f"Looking up {name} took too long (stopped after {SECONDS_TO_DESCRIBE:g} s)."
-            ) from None
-        seen = look_at(value)
-        if seen is not None:
-            return seen
-        try:
-            return Seen(
-                bounded(lambda: describe(name, value, self.sample_rows()), SECONDS_TO_DESCRIBE)
-            )
-        except TookTooLong:
-            return Seen(
-                f"{name}: {type(value).__name__} (its repr took too long: stopped after "
-                f"{SECONDS_TO_DESCRIBE:g} s, so it is not described)"
-            )
+        return look_up(name, self._namespace, self._hidden, self.sample_rows())
 
     def cells(self, count: int) -> Seen:
         return self.log.recent(max(1, min(count, 50)), self.shell)

@@ -308,7 +308,7 @@ class ClaudeMagics(Magics):
             return
         if isinstance(step, Refuse):
             self._refuse(name, prompt, step.reason)
-        attachments = self._attachments(attached)
+        attachments, images = self._attachments(attached)
         branch_at = step.index if isinstance(step, Branch) else None
         session, notices = self.registry.get(name, options, tags, branch_at=branch_at)
         notices = notes + notices
@@ -322,6 +322,7 @@ class ClaudeMagics(Magics):
             cell_id=self._cell_id,
             approve=self._approver(),
             attachments=attachments,
+            images=images,
         )
         self.registry.asked(name, record)
         so_far = session.cost
@@ -370,19 +371,23 @@ class ClaudeMagics(Magics):
     def _count(self) -> int:
         return int(getattr(self.shell, "execution_count", 0) or 0)
 
-    def _attachments(self, names: tuple[str, ...]) -> dict[str, str]:
-        """``--with``: each named kernel object described, before anything is sent."""
-        from ccmagic.ipython.inspection import InspectionError, describe, resolve
+    def _attachments(self, names: tuple[str, ...]) -> tuple[dict[str, str], list[Any]]:
+        """``--with``: each named kernel object described, and the pictures of figures and
+        images among them (prompt image blocks), before anything is sent."""
+        from ccmagic.ipython.inspection import InspectionError
+        from ccmagic.ipython.kernel_tools import look_up
 
         namespace = self.shell.user_ns if self.shell is not None else {}
         hidden = set(getattr(self.shell, "user_ns_hidden", {}))
-        described = {}
+        described, images = {}, []
         for name in names:
             try:
-                described[name] = describe(name, resolve(name, namespace, hidden), self.sample_rows)
+                seen = look_up(name, namespace, hidden, self.sample_rows)
             except InspectionError as problem:
                 raise UsageError(f"--with {name}: {problem}") from None
-        return described
+            described[name] = seen.text
+            images += [picture.prompt_block() for picture in seen.pictures]
+        return described, images
 
     def _approver(self) -> Any:
         """Ask the person when one can answer (see ``approvals``); ``None`` denies at once."""

@@ -329,6 +329,7 @@ class Session:
         *,
         cell_id: str | None = None,
         attachments: dict[str, str] | None = None,
+        images: list[dict[str, Any]] | None = None,
         batch: tuple[str, Any] | None = None,
     ) -> TurnRecord:
         """Send one prompt and wait for the whole answer; the turn is recorded either way.
@@ -336,7 +337,9 @@ class Session:
         ``batch`` is (batch name, item key) when the turn answers an item of a batch.
 
         ``attachments`` (name -> text, e.g. descriptions of kernel objects) are sent after the
-        prompt; the record keeps the prompt as written and the names attached.
+        prompt; the record keeps the prompt as written and the names attached. ``images``
+        (Messages API image blocks, e.g. a figure's) go with them: the prompt then is a list of
+        content blocks instead of one text.
 
         A try that never reached the model (not logged in, refused before any answer,
         interrupted while connecting) is recorded with ``turn=None``: it is not a turn of the
@@ -377,7 +380,8 @@ class Session:
                     record.interrupted = True
                 else:
                     turn.reader = reader
-                    await self._ask(reader, _with_attachments(prompt, attachments or {}))
+                    content = _with_attachments(prompt, attachments or {}, images or [])
+                    await self._ask(reader, content)
             except asyncio.CancelledError:
                 record.interrupted = True
                 record.response = record.response or reader.partial_text
@@ -398,7 +402,7 @@ class Session:
                 hook(record)
             return record
 
-    async def _ask(self, reader: TurnReader, text: str) -> None:
+    async def _ask(self, reader: TurnReader, text: str | list[dict[str, Any]]) -> None:
         from claude_agent_sdk import ClaudeSDKError
 
         assert self._client is not None
@@ -467,13 +471,14 @@ def _kill(pid: int | None) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _with_attachments(prompt: str, attachments: dict[str, str]) -> str:
-    if not attachments:
-        return prompt
+def _with_attachments(
+    prompt: str, attachments: dict[str, str], images: list[dict[str, Any]]
+) -> str | list[dict[str, Any]]:
     blocks = [
         f"<attached name={name!r}>\n{text}\n</attached>" for name, text in attachments.items()
     ]
-    return prompt + "\n\n" + "\n".join(blocks)
+    text = prompt + "\n\n" + "\n".join(blocks) if blocks else prompt
+    return [{"type": "text", "text": text}, *images] if images else text
 
 
 class BlockingSession:
@@ -525,6 +530,7 @@ class BlockingSession:
         cell_id: str | None = None,
         approve: Callable[[ApprovalRequest], Decision | None] | None = None,
         attachments: dict[str, str] | None = None,
+        images: list[dict[str, Any]] | None = None,
     ) -> TurnRecord:
         """Ask and wait; ``approve`` answers tool approvals on this thread. Without it, or when
         it returns ``None`` (nobody can answer), tools that need approval are denied at once."""
@@ -550,9 +556,10 @@ class BlockingSession:
         session.permissions.approver = ask if approve else None
         session.main_thread.attach(events)
         try:
-            future = self.loop.submit(
-                session.query(prompt, events.put, cell_id=cell_id, attachments=attachments)
+            asked = session.query(
+                prompt, events.put, cell_id=cell_id, attachments=attachments, images=images
             )
+            future = self.loop.submit(asked)
             record, self.last_interrupted = wait_interruptibly(
                 future,
                 events,

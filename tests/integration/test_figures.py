@@ -1,0 +1,85 @@
+"""Claude sees what the person sees: figures reach the model as images through the notebook
+tools and ``--with``, bounded, and hostile objects cannot stall or fool the tools. Real kernel,
+real CLI, fake model."""
+
+from __future__ import annotations
+
+import json
+
+from ccmagic.testing import FakeAnthropicAPI, Reply
+from tests.conftest import KernelNotebook, errors_of, text_of
+from tests.integration.test_sharing import move_home
+
+PLOT = (
+    "import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
+    "fig, ax = plt.subplots(figsize=(40, 20), dpi=100)\n"
+    "ax.plot([1, 2, 3], [2, 4, 3], label='sales')\n"
+    "ax.set(title='Sales by month', xlabel='month', ylabel='units')\n"
+    "ax.legend()\nplt.close(fig)"
+)
+
+
+def use(tool: str, **tool_input: object) -> Reply:
+    return Reply(f"Using {tool}.", tool_uses=[(f"mcp__notebook__{tool}", dict(tool_input))])
+
+
+def tool_texts(api: FakeAnthropicAPI) -> list[str]:
+    return [text for r in api.requests for _, text in r.tool_results()]
+
+
+def test_inspect_of_a_figure_shows_claude_the_image(
+    notebook: KernelNotebook, fake_api: FakeAnthropicAPI
+) -> None:
+    notebook.run("%load_ext ccmagic\n" + PLOT)
+    fake_api.script(use("inspect", name="fig"), "A rising line.")
+    cell = notebook.run("%%claude -s a\nWhat does fig show?")
+    assert not errors_of(cell), text_of(cell)
+    [seen] = tool_texts(fake_api)
+    assert "matplotlib Figure 4000 × 2000 px, 1 axes" in seen
+    assert "title 'Sales by month'" in seen and "1 series" in seen
+    [image] = fake_api.requests[-1].images
+    assert image.where == "mcp__notebook__inspect" and image.media_type == "image/png"
+    assert max(image.width or 0, image.height or 0) <= 1568 and image.size <= 300_000
+    assert "A rising line." in text_of(cell)
+
+
+def test_a_figure_seen_three_times_is_kept_once_and_a_resume_elsewhere_sees_it(
+    notebook: KernelNotebook, fake_api: FakeAnthropicAPI
+) -> None:
+    notebook.run("%load_ext ccmagic\n" + PLOT)
+    fake_api.script(*[use("inspect", name="fig")] * 3, "Seen thrice.")
+    cell = notebook.run("%%claude -s a\nLook at fig three times.")
+    assert not errors_of(cell), text_of(cell)
+    sent = [i for r in fake_api.requests for i in r.images]
+    assert len(sent) >= 3  # each later request carries the earlier ones again
+    sidecar = notebook.path.with_name("analysis.claude.json")
+    log = [json.loads(line.rstrip(",")) for line in sidecar.read_text().splitlines()[1:-1]]
+    blobs = [e for e in log if e["event"] == "blob"]
+    assert len(blobs) == 1 and blobs[0]["media_type"] == "image/png"
+    assert sidecar.read_text().count(blobs[0]["data"]) == 1
+    notebook.stop()
+    # a colleague's machine: an empty HOME, only the sidecar; the resumed Claude sees it
+    move_home(notebook.path.parent / "elsewhere")
+    fake_api.clear_script()
+    kernel = KernelNotebook(notebook.path).start()
+    try:
+        kernel.run("%load_ext ccmagic")
+        fake_api.script("Still seen.")
+        again = kernel.run("%%claude -s a\nAnd now?")
+    finally:
+        kernel.stop()
+    assert not errors_of(again), text_of(again)
+    carried = [i for m in fake_api.requests[-1].body["messages"] for i in _images_in(m)]
+    assert len(carried) == 3 and {i["source"]["media_type"] for i in carried} == {"image/png"}
+    assert {i["source"]["data"] for i in carried} == {blobs[0]["data"]}
+
+
+def _images_in(message: dict[str, object]) -> list[dict[str, object]]:
+    content = message.get("content")
+    found: list[dict[str, object]] = []
+    for block in content if isinstance(content, list) else []:
+        if block.get("type") == "image":
+            found.append(block)
+        if block.get("type") == "tool_result" and isinstance(block.get("content"), list):
+            found += [b for b in block["content"] if b.get("type") == "image"]
+    return found
