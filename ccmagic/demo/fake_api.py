@@ -66,6 +66,10 @@ def http_error(status: int, message: str = "", error_type: str = "") -> Reply:
     return Reply(text=message or f"fake {kind}", status=status, error_type=kind)
 
 
+# text blocks Claude Code adds to a user message: reminders, and where it keeps each image
+NOT_WRITTEN_BY_THE_USER = ("<system-reminder>", "[Image: source:")
+
+
 @dataclass(frozen=True)
 class ImageSeen:
     """An image block a request carried: where (``prompt`` or the tool whose result held
@@ -126,7 +130,7 @@ class RecordedRequest:
             if isinstance(content, str):
                 return content
             texts = [b.get("text", "") for b in content or [] if b.get("type") == "text"]
-            texts = [t for t in texts if not t.lstrip().startswith("<system-reminder>")]
+            texts = [t for t in texts if not t.lstrip().startswith(NOT_WRITTEN_BY_THE_USER)]
             if texts:
                 return texts[-1]
         return ""
@@ -134,8 +138,8 @@ class RecordedRequest:
     @property
     def images(self) -> list[ImageSeen]:
         """The image blocks of the last message (the prompt's, or those in its tool results),
-        in order."""
-        messages = self.body.get("messages", [])
+        in order. (Claude Code follows each with a text block naming its own copy.)"""
+        messages = [m for m in self.body.get("messages", []) if m.get("role") != "system"]
         content = messages[-1].get("content") if messages else None
         if not isinstance(content, list):
             return []
@@ -192,7 +196,7 @@ class RecordedRequest:
                 if isinstance(content, str)
                 else [b.get("text", "") for b in content or [] if b.get("type") == "text"]
             )
-            if any(not t.lstrip().startswith("<system-reminder>") for t in texts):
+            if any(not t.lstrip().startswith(NOT_WRITTEN_BY_THE_USER) for t in texts):
                 count += 1
         return count
 

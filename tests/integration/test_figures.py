@@ -83,3 +83,87 @@ def _images_in(message: dict[str, object]) -> list[dict[str, object]]:
         if block.get("type") == "tool_result" and isinstance(block.get("content"), list):
             found += [b for b in block["content"] if b.get("type") == "image"]
     return found
+
+
+def test_cells_return_the_figures_they_showed_newest_first_at_most_four(
+    notebook: KernelNotebook, fake_api: FakeAnthropicAPI
+) -> None:
+    notebook.run("%load_ext ccmagic\n%matplotlib inline\nimport matplotlib.pyplot as plt")
+    for n in range(5):
+        notebook.run(f"plt.figure(figsize=({2 + n}, 2))\nplt.plot([0, {n}])\nplt.title('n={n}')")
+    notebook.run("from PIL import Image\nImage.new('RGB', (40, 30), 'red')")  # a value
+    fake_api.script(use("cells", count=10), "Six pictures.")
+    cell = notebook.run("%%claude -s a\nWhat did my last cells draw?")
+    assert not errors_of(cell), text_of(cell)
+    [seen] = tool_texts(fake_api)
+    images = fake_api.requests[-1].images
+    assert len(images) == 4 and all(i.where == "mcp__notebook__cells" for i in images)
+    assert (images[0].width, images[0].height) == (40, 30)  # the newest first
+    widths = [i.width or 0 for i in images[1:]]
+    assert widths == sorted(widths, reverse=True)  # then n=4, n=3, n=2
+    assert seen.count(", attached) as image ") == 3 and "not attached: at most 4" in seen
+    assert "its value is a figure: PIL image 40 × 30 · mode RGB, attached as image 1" in seen
+
+
+def test_with_fig_attaches_the_image_to_the_prompt_and_the_demo_model_answers_about_it(
+    notebook: KernelNotebook, fake_api: FakeAnthropicAPI
+) -> None:
+    notebook.run("%load_ext ccmagic\n" + PLOT)
+    cell = notebook.run("%%claude -s a --with fig\nWhat does this plot show?")
+    assert not errors_of(cell), text_of(cell)
+    [request] = fake_api.requests
+    [image] = request.images
+    assert image.where == "prompt" and image.media_type == "image/png"
+    assert "mcp__notebook__" not in json.dumps(request.body["messages"])  # no round trip
+    shown = text_of(cell)
+    assert "📎 fig: matplotlib Figure 4000 × 2000 px, 1 axes" in shown
+    assert f"I received 1 image in your prompt: {image.width} × {image.height} px" in shown
+
+
+def test_demo_model_inspects_a_figure_and_says_what_it_received(
+    notebook: KernelNotebook, fake_api: FakeAnthropicAPI
+) -> None:
+    notebook.run("%load_ext ccmagic\n" + PLOT)
+    cell = notebook.run("%%claude -s a\nWhat does `fig` show?")
+    assert not errors_of(cell), text_of(cell)
+    shown = text_of(cell)
+    assert "I received 1 image in the tool's result: 1549 × 774 px image/png" in shown
+    assert "title 'Sales by month'" in shown
+
+
+HOSTILE = """
+import time
+class Hostile:
+    @property
+    def prop(self):
+        open('property-ran', 'w').close()
+        return 1
+    def __getattr__(self, name):
+        open(f'getattr-{name}', 'w').close()
+        return 7
+class Slow:
+    def __repr__(self):
+        time.sleep(30)
+        return 'slow'
+obj = Hostile()
+slow = Slow()
+for i in range(99):
+    globals()[f'v{i:02}'] = i
+"""
+
+
+def test_hostile_objects_run_no_code_and_a_slow_repr_cannot_stall_the_tools(
+    notebook: KernelNotebook, fake_api: FakeAnthropicAPI
+) -> None:
+    notebook.run("%load_ext ccmagic\n" + HOSTILE)
+    fake_api.script(use("inspect", name="obj.prop"), use("variables"),
+                    use("inspect", name="slow"), use("inspect", name="obj"), "Done.")  # fmt: skip
+    cell = notebook.run("%%claude -s a\nlook at obj.prop, the variables, slow and obj")
+    assert not errors_of(cell), text_of(cell)
+    prop, listing, slow, obj = tool_texts(fake_api)
+    assert "a property of class Hostile" in prop
+    assert "slow · Slow · repr took too long" in listing and "v98 · int" in listing
+    assert "took too long" in slow
+    assert "prop" in obj
+    leftovers = text_of(notebook.run("import os\nprint(sorted(os.listdir('.')))"))
+    assert "property-ran" not in leftovers and "getattr-" not in leftovers, leftovers
