@@ -13,6 +13,7 @@ whose drawing raises or runs past :data:`RENDER_SECONDS` is described instead.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
 import sys
@@ -93,11 +94,13 @@ def encode(image: Any, scale: float = 1.0) -> Picture:
     """A Pillow image, scaled by ``scale``, as PNG, or as JPEG when that PNG is too large."""
     from PIL import Image
 
-    if scale < 1.0:
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     if image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    if image.mode == "RGBA" and image.getchannel("A").getextrema()[0] == 255:
+        image = image.convert("RGB")  # opaque (a figure's usual background): a quarter less
+    if scale < 1.0:  # an area average: as good as Lanczos for shrinking plots, 3x faster
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.BOX)
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=6)
     if out.tell() <= MAX_BYTES:
@@ -284,17 +287,22 @@ def from_output(data: dict[str, Any]) -> tuple[Picture | None, str]:
     """The picture of a display output's MIME bundle, and what to say about it."""
     for kind in RASTER_TYPES:
         if kind in data:
-            raw = data[kind]
-            try:
-                picture = fit(base64.b64decode(raw) if isinstance(raw, str) else raw, kind)
-            except Exception as exc:  # a broken image in the output
-                return None, f"a {kind} image that could not be read ({type(exc).__name__})"
-            return picture, f"a figure ({picture.summary()}, attached)"
+            return _from_raster(kind, data[kind])
     if "image/svg+xml" in data:
         return _from_svg(str(data["image/svg+xml"]))
     return None, ""
 
 
+@functools.lru_cache(maxsize=32)  # asked for again by each later ``cells`` call
+def _from_raster(kind: str, raw: str | bytes) -> tuple[Picture | None, str]:
+    try:
+        picture = fit(base64.b64decode(raw) if isinstance(raw, str) else raw, kind)
+    except Exception as exc:  # a broken image in the output
+        return None, f"a {kind} image that could not be read ({type(exc).__name__})"
+    return picture, f"a figure ({picture.summary()}, attached)"
+
+
+@functools.lru_cache(maxsize=32)
 def _from_svg(svg: str) -> tuple[Picture | None, str]:
     try:
         import cairosvg  # optional: pip install cairosvg
