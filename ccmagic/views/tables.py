@@ -13,6 +13,7 @@ matplotlib are imported here, on first use.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ccmagic.core.turns import format_cost, format_duration, format_total, is_missing, shorten
@@ -20,6 +21,8 @@ from ccmagic.core.turns import format_cost, format_duration, format_total, is_mi
 if TYPE_CHECKING:
     import pandas as pd
 
+# (session id, turn) -> data URIs of small pictures of the turn's images, and how many it had
+Thumbnails = Callable[[str, int], tuple[list[str], int]]
 PAGE_SIZE = 25
 NO_MATH = "tex2jax_ignore mathjax_ignore"  # two costs ("$0.01 ... $0.02") are not LaTeX
 ALL = "(all sessions)"
@@ -115,9 +118,28 @@ def _full_turn(row: Any) -> str:
     )
 
 
-def static_table(frame: pd.DataFrame, page: int, page_size: int = PAGE_SIZE) -> tuple[str, str]:
+def _pictures(row: Any, thumbnails: Thumbnails | None) -> tuple[str, str]:
+    """What the row says of its turn's images: a note for the prompt, the thumbnails."""
+    if thumbnails is None or is_missing(row.turn) or is_missing(row.session_id):
+        return "", ""
+    shown, count = thumbnails(str(row.session_id), int(row.turn))
+    if not count:
+        return "", ""
+    note = f" [{count} image{'s' if count != 1 else ''}]"
+    images = "".join(f"<img src='{uri}' style='height:64px;margin:2px' alt='image'>"
+                     for uri in shown)  # fmt: skip
+    return note, f"<div>{images}</div>" if images else ""
+
+
+def static_table(
+    frame: pd.DataFrame,
+    page: int,
+    page_size: int = PAGE_SIZE,
+    thumbnails: Thumbnails | None = None,
+) -> tuple[str, str]:
     """One page of turns as (HTML, plain text), with the totals of all of them. In the HTML a
-    click on a prompt shows the whole turn, with no kernel or widget needed."""
+    click on a prompt shows the whole turn, with no kernel or widget needed; a turn that
+    carried images shows small pictures of them."""
     start = page * page_size
     shown = frame.iloc[start : start + page_size]
     rows = turn_rows(shown)
@@ -131,8 +153,9 @@ def static_table(frame: pd.DataFrame, page: int, page_size: int = PAGE_SIZE) -> 
     for cells, row in zip(rows, shown.itertuples(), strict=True):
         tds = [f"<td>{html.escape(c)}</td>" for c in cells]
         summary = html.escape(cells[3]) or "(empty)"
+        note, pictures = _pictures(row, thumbnails)
         tds[3] = (
-            f"<td style='text-align:left'><details><summary>{summary}</summary>"
+            f"<td style='text-align:left'>{pictures}<details><summary>{summary}{note}</summary>"
             f"{_full_turn(row)}</details></td>"
         )
         body.append("<tr>" + "".join(tds) + "</tr>")
@@ -147,9 +170,11 @@ def static_table(frame: pd.DataFrame, page: int, page_size: int = PAGE_SIZE) -> 
     return table, "\n".join(lines).rstrip()
 
 
-def history_bundle(frame: pd.DataFrame, page: int = 0) -> dict[str, str]:
+def history_bundle(
+    frame: pd.DataFrame, page: int = 0, thumbnails: Thumbnails | None = None
+) -> dict[str, str]:
     """``%claude history``: a page of turns, newest first, as HTML and plain text."""
-    table, plain = static_table(frame.iloc[::-1], page)
+    table, plain = static_table(frame.iloc[::-1], page, thumbnails=thumbnails)
     return {"text/html": table, "text/plain": plain}
 
 

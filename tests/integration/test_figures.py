@@ -41,6 +41,9 @@ def test_inspect_of_a_figure_shows_claude_the_image(
     assert image.where == "mcp__notebook__inspect" and image.media_type == "image/png"
     assert max(image.width or 0, image.height or 0) <= 1568 and image.size <= 300_000
     assert "A rising line." in text_of(cell)
+    [shown] = [o for o in notebook.run("%claude history").outputs if "data" in o]
+    page = shown["data"]["text/html"]  # the turn's row shows a small picture of the figure
+    assert "[1 image]" in page and page.count("<img src='data:image/jpeg;base64,") == 1
 
 
 def test_a_figure_seen_three_times_is_kept_once_and_a_resume_elsewhere_sees_it(

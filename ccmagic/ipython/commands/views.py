@@ -39,6 +39,7 @@ def history(magics: ClaudeMagics, args: argparse.Namespace) -> None:
     from IPython.display import display
 
     from ccmagic.views.tables import HistoryView, history_bundle
+    from ccmagic.views.thumbnails import Thumbnails
 
     frame = magics.history_frame(args.session)
     if frame.empty:
@@ -48,7 +49,8 @@ def history(magics: ClaudeMagics, args: argparse.Namespace) -> None:
         from IPython.core.error import UsageError
 
         raise UsageError("--page counts from 1 (the newest turns).")
-    display(history_bundle(frame, page=args.page - 1), raw=True)
+    pictures = Thumbnails(magics.notebook.path)
+    display(history_bundle(frame, page=args.page - 1, thumbnails=pictures), raw=True)
     if args.widget:
         display(HistoryView(frame, args.session))
 
