@@ -114,7 +114,7 @@ def _what_the_images_are(images: list[ImageSeen], said: str) -> str:
         axes = [line.strip() for line in said.splitlines() if line.strip().startswith("axes ")]
         if axes:
             seen += f" ({axes[0]})"
-    return seen + " A real model would tell you what the picture shows."
+    return seen
 
 
 def _variable_names(table: str) -> list[str]:

@@ -202,8 +202,8 @@ def _describe_axes(ax: Any, index: int) -> str:
     series = len(ax.lines) + len(ax.collections) + len(ax.containers) + len(ax.images)
     parts = [
         f"title {ax.get_title()!r}" if ax.get_title() else "no title",
-        f"x {ax.get_xlabel()!r} from {_number(ax.get_xlim()[0])} to {_number(ax.get_xlim()[1])}",
-        f"y {ax.get_ylabel()!r} from {_number(ax.get_ylim()[0])} to {_number(ax.get_ylim()[1])}",
+        f"x {ax.get_xlabel()!r} {_limits(ax.xaxis, ax.get_xlim())}",
+        f"y {ax.get_ylabel()!r} {_limits(ax.yaxis, ax.get_ylim())}",
         f"{series} series",
     ]
     labels = [h for h in ax.get_legend_handles_labels()[1] if not h.startswith("_")]
@@ -212,8 +212,17 @@ def _describe_axes(ax: Any, index: int) -> str:
     return f"  axes {index + 1}: " + " · ".join(parts)
 
 
-def _number(value: float) -> str:
-    return f"{value:.4g}"
+def _limits(axis: Any, limits: tuple[float, float]) -> str:
+    """``from 0.5 to 10.5``; dates as dates (matplotlib keeps them as days since 1970)."""
+    dates = sys.modules.get("matplotlib.dates")
+    formatter = axis.get_major_formatter()
+    if dates is not None and isinstance(
+        formatter, dates.AutoDateFormatter | dates.ConciseDateFormatter | dates.DateFormatter
+    ):
+        low, high = (dates.num2date(v).strftime("%Y-%m-%d") for v in limits)
+    else:
+        low, high = (f"{v:.4g}" for v in limits)
+    return f"from {low} to {high}"
 
 
 def _draw_pil(value: Any) -> Picture:
