@@ -5,6 +5,8 @@ real CLI, fake model."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 from ccmagic.testing import FakeAnthropicAPI, Reply
 from tests.conftest import KernelNotebook, errors_of, text_of
@@ -170,3 +172,43 @@ def test_hostile_objects_run_no_code_and_a_slow_repr_cannot_stall_the_tools(
     assert "prop" in obj
     leftovers = text_of(notebook.run("import os\nprint(sorted(os.listdir('.')))"))
     assert "property-ran" not in leftovers and "getattr-" not in leftovers, leftovers
+
+
+SLOW_FIGURE = """
+import matplotlib
+matplotlib.use('agg')
+import matplotlib.pyplot as plt, matplotlib.artist, pathlib, time
+class Slow(matplotlib.artist.Artist):
+    def draw(self, renderer):
+        pathlib.Path('drawing').touch()
+        time.sleep(60)
+fig = plt.figure()
+fig.add_artist(Slow())
+plt.close(fig)
+"""
+
+
+def test_an_interrupt_stops_a_slow_render_and_the_session_goes_on(
+    notebook: KernelNotebook, fake_api: FakeAnthropicAPI
+) -> None:
+    notebook.run("%load_ext ccmagic\n" + SLOW_FIGURE)
+    drawing = notebook.path.with_name("drawing")
+    fake_api.script(use("inspect", name="fig"), "never reached")
+
+    def interrupt_once_it_draws() -> None:
+        deadline = time.monotonic() + 60
+        while not drawing.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        notebook.interrupt()
+
+    helper = threading.Thread(target=interrupt_once_it_draws, daemon=True)
+    helper.start()
+    cell = notebook.run("%%claude -s a\nWhat does `fig` show?")
+    latency = time.monotonic() - notebook.interrupted_at
+    helper.join()
+    assert [e.ename for e in errors_of(cell)] == ["KeyboardInterrupt"]
+    assert latency < 5  # well before the render's own 10 s bound: the interrupt stopped it
+    fake_api.clear_script()
+    fake_api.script("Still here.")
+    after = notebook.run("%%claude -s a\nAre you there?")
+    assert not errors_of(after) and "Still here." in text_of(after)
