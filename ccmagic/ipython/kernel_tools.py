@@ -219,7 +219,9 @@ class KernelTools:
         @tool(
             "inspect",
             "Describe one object of the kernel: a variable name, optionally with .attribute or "
-            '["key"] steps (df.price, results["fit"]); nothing is evaluated.',
+            '["key"] steps (df.price, results["fit"]); nothing is evaluated (a property is '
+            "described, not run). A matplotlib figure or axes, a PIL image or an image array "
+            "comes back as an image too.",
             {"name": str},
             read_only,
         )
@@ -228,7 +230,8 @@ class KernelTools:
 
         @tool(
             "cells",
-            "The last cells run in this kernel: source, result, and any error with traceback.",
+            "The last cells run in this kernel: source, result, and any error with traceback; "
+            "the figures they showed come back as images (the newest 4).",
             {"type": "object", "properties": {"count": {"type": "integer", "minimum": 1}}},
             read_only,
         )

@@ -30,7 +30,8 @@ CELL_ARGS = [
     arg("--permission-mode", choices=PERMISSION_MODES, metavar="MODE",
         help=f"Claude Code permission mode: {', '.join(PERMISSION_MODES)}."),
     arg("--with", dest="attach", action="append", metavar="NAMES",
-        help="Kernel objects to describe in the prompt up front (df,model or repeat)."),
+        help="Kernel objects to describe in the prompt up front (df,model or repeat); a "
+             "figure or image goes as an image."),
     arg("--fresh", action="store_true",
         help="Ask Claude even when a recorded answer matches (on a branch from that point)."),
     arg("--no-kernel", action="store_true",
