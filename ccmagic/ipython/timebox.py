@@ -63,12 +63,12 @@ def _deadline(seconds: float) -> Iterator[None]:
 def _alarm(seconds: float) -> Iterator[None]:
     """A ``SIGALRM`` after ``seconds``; an outer timer (another bound, the user's own) is put
     back as it was, less the time spent here."""
-    fired = False
+    armed = True  # until the work is over: an alarm arriving while we tidy up is ignored
 
     def on_alarm(signum: int, frame: Any) -> None:
-        nonlocal fired
-        if not fired:
-            fired = True
+        nonlocal armed
+        if armed:
+            armed = False
             raise TookTooLong
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
@@ -76,6 +76,7 @@ def _alarm(seconds: float) -> Iterator[None]:
     try:
         yield
     finally:
+        armed = False
         left, _ = signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         if outer:
