@@ -8,6 +8,8 @@ function -- by default :func:`ccmagic.demo.model.demo_reply`, the offline demo m
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import threading
 import time
@@ -64,6 +66,36 @@ def http_error(status: int, message: str = "", error_type: str = "") -> Reply:
     return Reply(text=message or f"fake {kind}", status=status, error_type=kind)
 
 
+# text blocks Claude Code adds to a user message: reminders, and where it keeps each image
+NOT_WRITTEN_BY_THE_USER = ("<system-reminder>", "[Image: source:")
+
+
+@dataclass(frozen=True)
+class ImageSeen:
+    """An image block a request carried: where (``prompt`` or the tool whose result held
+    it), its media type, its size in bytes and, when Pillow can read it, in pixels."""
+
+    where: str
+    media_type: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+
+    @classmethod
+    def of(cls, block: dict[str, Any], where: str) -> ImageSeen:
+        source = block.get("source") or {}
+        data = base64.b64decode(str(source.get("data", "")))
+        width = height = None
+        try:
+            from PIL import Image
+
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+        except Exception:  # noqa: BLE001 - no Pillow, or not an image it reads: bytes only
+            pass
+        return cls(where, str(source.get("media_type", "")), len(data), width, height)
+
+
 @dataclass
 class RecordedRequest:
     """A request the fake received; ``body`` is the parsed JSON, credentials are not kept."""
@@ -98,10 +130,38 @@ class RecordedRequest:
             if isinstance(content, str):
                 return content
             texts = [b.get("text", "") for b in content or [] if b.get("type") == "text"]
-            texts = [t for t in texts if not t.lstrip().startswith("<system-reminder>")]
+            texts = [t for t in texts if not t.lstrip().startswith(NOT_WRITTEN_BY_THE_USER)]
             if texts:
                 return texts[-1]
         return ""
+
+    @property
+    def images(self) -> list[ImageSeen]:
+        """The image blocks of the last message (the prompt's, or those in its tool results),
+        in order. (Claude Code follows each with a text block naming its own copy.)"""
+        messages = [m for m in self.body.get("messages", []) if m.get("role") != "system"]
+        content = messages[-1].get("content") if messages else None
+        if not isinstance(content, list):
+            return []
+        names = self._tool_use_names()
+        found = []
+        for block in content:
+            if block.get("type") == "image":
+                found.append(ImageSeen.of(block, "prompt"))
+            elif block.get("type") == "tool_result" and isinstance(block.get("content"), list):
+                tool = names.get(block.get("tool_use_id"), "")
+                found += [ImageSeen.of(b, tool) for b in block["content"]
+                          if b.get("type") == "image"]  # fmt: skip
+        return found
+
+    def _tool_use_names(self) -> dict[Any, str]:
+        return {
+            block.get("id"): str(block.get("name"))
+            for message in self.body.get("messages", [])
+            if message.get("role") == "assistant" and isinstance(message.get("content"), list)
+            for block in message["content"]
+            if block.get("type") == "tool_use"
+        }
 
     @property
     def tool_names(self) -> set[str]:
@@ -113,19 +173,13 @@ class RecordedRequest:
         messages = [m for m in self.body.get("messages", []) if m.get("role") != "system"]
         if not messages or not isinstance(messages[-1].get("content"), list):
             return []
-        names = {
-            block.get("id"): block.get("name")
-            for message in messages[:-1]
-            if message.get("role") == "assistant" and isinstance(message.get("content"), list)
-            for block in message["content"]
-            if block.get("type") == "tool_use"
-        }
+        names = self._tool_use_names()
         found = []
         for block in messages[-1]["content"]:
             if block.get("type") == "tool_result":
                 inner = block.get("content")
                 if isinstance(inner, list):
-                    inner = "\n".join(str(b.get("text", "")) for b in inner)
+                    inner = "\n".join(str(b.get("text", "")) for b in inner if "text" in b)
                 found.append((str(names.get(block.get("tool_use_id"), "")), str(inner or "")))
         return found
 
@@ -142,7 +196,7 @@ class RecordedRequest:
                 if isinstance(content, str)
                 else [b.get("text", "") for b in content or [] if b.get("type") == "text"]
             )
-            if any(not t.lstrip().startswith("<system-reminder>") for t in texts):
+            if any(not t.lstrip().startswith(NOT_WRITTEN_BY_THE_USER) for t in texts):
                 count += 1
         return count
 

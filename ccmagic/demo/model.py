@@ -12,6 +12,8 @@ had, and uses the tools as Claude would, understanding questions as a person wri
 * asking to run Python (``run `sales.describe()` in python``): it calls the notebook's ``run``
   tool (asked in a live notebook, denied headless unless ``--allow run``);
 * asking for code: it puts the code in a new cell below.
+* given an image: it cannot see it, but it says what it received (each image's size,
+  and what the tool that gave it said about it).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 
-from ccmagic.demo.fake_api import RecordedRequest, Reply
+from ccmagic.demo.fake_api import ImageSeen, RecordedRequest, Reply
 
 NOTICE = "*(offline demo model: this answer is scripted, not written by Claude)*"
 VARIABLES = "mcp__notebook__variables"
@@ -60,6 +62,8 @@ def demo_reply(request: RecordedRequest) -> Reply:
             if named and INSPECT in request.tool_names:
                 return _tool(f"Let me look at `{named[0]}`.", INSPECT, {"name": named[0]})
             return _answer(request, question, f"The kernel's variables: {_first_line(text)}")
+        if tool == INSPECT and request.images:
+            return _answer(request, question, _what_the_images_are(request.images, text))
         if tool == INSPECT:
             return _answer(request, question, _what_inspect_showed(text))
         if tool == NEW_CELL:
@@ -68,6 +72,8 @@ def demo_reply(request: RecordedRequest) -> Reply:
             return _answer(request, question, AFTER[tool].format(_first_line(text)))
         return _answer(request, question, "(tool result received)")
     offered = request.tool_names
+    if request.images:  # attached to the prompt (--with fig): nothing to look up
+        return _answer(request, question, _what_the_images_are(request.images, ""))
     if ASKS_FOR_SHELL.search(question) and BASH in offered:
         command = _quoted(question) or "ls"
         return _tool(f"Let me run `{command}`.", BASH, {"command": command,
@@ -162,6 +168,25 @@ def _what_inspect_showed(text: str) -> str:
     elif total:
         said += " No column has missing values."
     return said
+
+
+def _what_the_images_are(images: list[ImageSeen], said: str) -> str:
+    """The images received, by size, and the description the tool gave with them."""
+    sizes = [
+        f"{image.width} × {image.height} px {image.media_type} ({image.size / 1024:,.0f} KB)"  # noqa: RUF001
+        if image.width
+        else f"{image.media_type} ({image.size / 1024:,.0f} KB)"
+        for image in images
+    ]
+    where = "the tool's result" if said else "your prompt"
+    seen = f"I received {len(images)} image{'s' if len(images) != 1 else ''} in {where}: "
+    seen += "; ".join(sizes) + "."
+    if said:
+        seen += f" The tool described it as: {_first_line(said)}."
+        axes = [line.strip() for line in said.splitlines() if line.strip().startswith("axes ")]
+        if axes:
+            seen += f" ({axes[0]})"
+    return seen
 
 
 def _variable_names(table: str) -> list[str]:

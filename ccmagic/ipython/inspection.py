@@ -4,6 +4,9 @@ Whatever the object (a DataFrame of millions of rows, an array, a dict, an objec
 ``repr`` raises or runs for pages), a description is at most :data:`LIMIT` characters and is
 computed on a bounded sample, so it costs milliseconds. Names are resolved without evaluating
 code: only a variable, attributes and ``[key]`` lookups (``df.price``, ``results["fit"]``).
+Attributes are read as stored, never computed (:mod:`ccmagic.ipython.static`): a property is
+described, not run. The user code a description still runs (an object's ``__repr__``,
+``__len__``) is stopped after :data:`SECONDS_PER_OBJECT` (:mod:`ccmagic.ipython.timebox`).
 pandas and numpy are used only when the object is one of theirs (and so already imported).
 """
 
@@ -13,13 +16,24 @@ import ast
 import reprlib
 import sys
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
+
+from ccmagic.ipython.static import (
+    ComputedAttribute,
+    plain_attribute,
+    public_names,
+    static_attribute,
+)
+from ccmagic.ipython.timebox import Budget, TookTooLong, bounded
 
 LIMIT = 4_000  # characters of a description
 SAMPLE = 100_000  # rows over which summaries are computed
 ROW_CHARS = 160  # a sample row, as text, at most
 HIDDEN = {"In", "Out", "exit", "quit", "get_ipython", "open"}  # IPython's own names
 MAX_VARIABLES = 200
+SECONDS_PER_OBJECT = 2.0  # one object's description (its repr, its len) at most
+SECONDS_PER_LISTING = 6.0  # all of ``variables``: later rows are listed without a description
 
 
 class InspectionError(Exception):
@@ -74,23 +88,37 @@ def variables_table(namespace: Mapping[str, Any], hidden: set[str]) -> str:
     names = sorted(found)
     listed = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
     lines = [f"{len(names)} variable{'s' if len(names) != 1 else ''}: {listed}"]
+    budget = Budget(SECONDS_PER_LISTING)
     for name in names[:MAX_VARIABLES]:
         value = found[name]
-        size = _size(value)
-        memory = _memory(value)
-        parts = [name, type(value).__name__]
-        if size:
-            parts.append(size)
-        if memory:
-            parts.append(memory)
-        lines.append(" · ".join(parts) + " · " + _preview(value))
+        seconds = min(SECONDS_PER_OBJECT, budget.left)
+        try:
+            lines.append(bounded(partial(_variable_line, name, value), seconds))
+        except TookTooLong:
+            why = (
+                f"repr took too long (stopped after {SECONDS_PER_OBJECT:g} s)"
+                if seconds == SECONDS_PER_OBJECT
+                else "not described: the time for this listing ran out"
+            )
+            lines.append(f"{name} · {type(value).__name__} · {why}")
     if len(names) > MAX_VARIABLES:
         lines.append(f"… and {len(names) - MAX_VARIABLES} more: {', '.join(names[200:230])}")
     return clip("\n".join(lines))
 
 
+def _variable_line(name: str, value: Any) -> str:
+    size = _size(value)
+    memory = _memory(value)
+    parts = [name, type(value).__name__]
+    if size:
+        parts.append(size)
+    if memory:
+        parts.append(memory)
+    return " · ".join(parts) + " · " + _preview(value)
+
+
 def _size(value: Any) -> str:
-    shape = getattr(value, "shape", None)
+    shape = plain_attribute(value, "shape")
     if isinstance(shape, tuple) and all(isinstance(n, int) for n in shape):
         return " × ".join(f"{n:,}" for n in shape) if shape else "scalar"
     if isinstance(value, str | bytes):
@@ -107,8 +135,8 @@ def _memory(value: Any) -> str:
         if _is_pandas(value, "DataFrame") or _is_pandas(value, "Series"):
             counted = value.memory_usage(index=True, deep=False)
             used = int(counted.sum()) if hasattr(counted, "sum") else int(counted)
-        elif hasattr(value, "nbytes") and isinstance(value.nbytes, int):
-            used = value.nbytes
+        elif isinstance(nbytes := plain_attribute(value, "nbytes"), int):
+            used = nbytes
         else:
             used = sys.getsizeof(value)
     except Exception:
@@ -167,12 +195,18 @@ def _walk(node: ast.AST, path: str, namespace: Mapping[str, Any], hidden: set[st
         return namespace[node.id]
     if isinstance(node, ast.Attribute):
         owner = _walk(node.value, path, namespace, hidden)
+        if isinstance(owner, ComputedAttribute):
+            raise InspectionError(owner.describe(ast.unparse(node.value)))
         try:
-            return getattr(owner, node.attr)
+            return static_attribute(owner, node.attr)
         except Exception as exc:
+            computes = "" if isinstance(exc, AttributeError) else f" ({type(exc).__name__})"
+            if isinstance(exc, AttributeError) and hasattr(type(owner), "__getattr__"):
+                computes = " that can be read without running its code (its class computes "
+                computes += "attributes with __getattr__, which inspect does not run)"
             raise InspectionError(
                 f"{ast.unparse(node.value)} ({type(owner).__name__}) has no attribute "
-                f"{node.attr!r} ({type(exc).__name__})."
+                f"{node.attr!r}{computes}."
             ) from None
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
         owner = _walk(node.value, path, namespace, hidden)
@@ -198,7 +232,9 @@ def _walk(node: ast.AST, path: str, namespace: Mapping[str, Any], hidden: set[st
 def describe(path: str, value: Any, sample_rows: int = 5) -> str:
     """What ``value`` is, within :data:`LIMIT` characters; the first line says it in brief."""
     try:
-        if _is_pandas(value, "DataFrame"):
+        if isinstance(value, ComputedAttribute):
+            text = value.describe(path)
+        elif _is_pandas(value, "DataFrame"):
             text = _describe_frame(path, value, sample_rows)
         elif _is_pandas(value, "Series"):
             text = _describe_series(path, value, sample_rows)
@@ -331,10 +367,11 @@ def _describe_container(path: str, value: Any) -> str:
 def _describe_other(path: str, value: Any) -> str:
     kind = type(value)
     where = "" if kind.__module__ == "builtins" else f" (from {kind.__module__})"
-    lines = [f"{kind.__qualname__}{where}: {short_repr(value, 60)}"]
-    lines.append("repr: " + short_repr(value, 600))
+    shown = short_repr(value, 600)  # once: a repr may be slow
+    brief = shown if len(shown) <= 60 else shown[:59] + "…"
+    lines = [f"{kind.__qualname__}{where}: {brief}", "repr: " + shown]
     try:
-        public = [a for a in dir(value) if not a.startswith("_")]
+        public = public_names(value)
     except Exception:
         public = []
     if public:

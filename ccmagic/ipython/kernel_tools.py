@@ -3,29 +3,31 @@
 An in-process MCP server (``mcp__notebook__<tool>``) served from the kernel:
 
     variables            the user's variables, one line each
-    inspect(name)        one object described (DataFrames: shape, dtypes, nulls, a sample...)
-    cells(count)         the last cells run: source, result, error and traceback
+    inspect(name)        one object described (DataFrames: shape, dtypes, nulls, a sample...);
+                         a figure, image or image array is also shown as an image
+    cells(count)         the last cells run: source, result, error and traceback, and the
+                         figures they showed as images (newest first, at most 4)
     run(code)            run code in the user's namespace (approved like Bash)
     new_cell(code)       a new cell below the current one, not run
 
 Every tool body runs on the kernel's main thread (through the session's
 :class:`~ccmagic.session.mainthread.MainThread`): the namespace is the user's, objects are
-read as they are now, and Kernel -> Interrupt stops a long ``run``. Results are bounded (see
-:mod:`ccmagic.ipython.inspection`). The SDK is imported only when a server is built.
+read as they are now, and Kernel -> Interrupt stops a long ``run`` or drawing. Results are
+bounded (see :mod:`ccmagic.ipython.inspection` and :mod:`ccmagic.ipython.images`); the user
+code a description runs is stopped after a few seconds (:mod:`ccmagic.ipython.timebox`). The
+SDK is imported only when a server is built.
 """
 
 from __future__ import annotations
 
 import ast
-import traceback
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ccmagic.core.tools import READ_ONLY, SERVER
-from ccmagic.ipython.cell_below import holds_code_below
+from ccmagic.ipython.cell_log import CellLog, error_text
+from ccmagic.ipython.images import Picture, Seen, look_at
 from ccmagic.ipython.inspection import (
     LIMIT,
     InspectionError,
@@ -35,6 +37,7 @@ from ccmagic.ipython.inspection import (
     short_repr,
     variables_table,
 )
+from ccmagic.ipython.timebox import TookTooLong, bounded
 from ccmagic.ipython.witness import Witness
 from ccmagic.session.mainthread import Interrupted, MainThread, NobodyWaiting
 
@@ -45,107 +48,30 @@ REDACTED = (
 )
 
 if TYPE_CHECKING:
-    from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
+    from IPython.core.interactiveshell import InteractiveShell
+
+SECONDS_TO_DESCRIBE = 5.0  # one object for inspect (a lookup, a description) at most
 
 
-@dataclass
-class CellRun:
-    """One cell the kernel ran, as ``cells`` reports it."""
-
-    count: int | None
-    source: str
-    result: str = ""
-    error: str = ""
-    cell_id: str | None = None  # the frontend's (JupyterLab and VS Code send one)
-
-
-class CellLog:
-    """The last cells this kernel ran, with their results and errors (from ``%load_ext`` on;
-    earlier ones are read from IPython's ``In`` and ``Out``)."""
-
-    def __init__(self, size: int = 50) -> None:
-        self.runs: deque[CellRun] = deque(maxlen=size)
-        self.running: tuple[str | None, str] = (None, "")  # the cell running now: id, source
-
-    def started(self, info: Any) -> None:
-        """IPython's ``pre_run_cell`` hook."""
-        self.running = (getattr(info, "cell_id", None), getattr(info, "raw_cell", "") or "")
-
-    def holds_below(self, code: str, notebook: Path | None) -> bool:
-        """Whether the cell below the running one already holds ``code``."""
-        ran = [(run.cell_id, run.source) for run in self.runs]
-        return holds_code_below(*self.running, ran, notebook, code)
-
-    def record(self, result: ExecutionResult) -> None:
-        """IPython's ``post_run_cell`` hook."""
-        info = result.info
-        source = getattr(info, "raw_cell", "") or ""
-        if not source.strip() or getattr(info, "silent", False):
-            return
-        run = CellRun(result.execution_count, source, cell_id=getattr(info, "cell_id", None))
-        if result.result is not None:
-            run.result = short_repr(result.result, 300)
-        error = result.error_before_exec or result.error_in_exec
-        if error is not None:
-            run.error = _error_text(error)
-        self.runs.append(run)
-
-    def recent(self, count: int, shell: InteractiveShell) -> str:
-        """The last ``count`` cells before the running one, newest given the most room."""
-        logged = {run.count: run for run in self.runs if run.count is not None}
-        history = shell.history_manager.input_hist_raw if shell.history_manager else []
-        outputs = shell.user_ns.get("Out") or {}
-        for number, source in enumerate(history):  # cells from before %load_ext
-            if number and number not in logged and str(source).strip():
-                result = outputs.get(number)
-                logged[number] = CellRun(
-                    number, str(source), short_repr(result, 300) if result is not None else ""
-                )
-        running = shell.execution_count  # the %%claude cell asking: not one of them
-        numbers = sorted(n for n in logged if n is not None and n < running)
-        chosen = [logged[n] for n in numbers if not _asks_claude(logged[n].source)][-count:]
-        if not chosen:
-            return "No cells have run yet in this kernel (besides this one)."
-        blocks: list[str] = []
-        budget = LIMIT - 200
-        for run in reversed(chosen):  # the newest first gets the room
-            block = _cell_text(run)
-            if len(block) > budget:
-                block = clip(block, max(budget, 200))
-            budget -= len(block)
-            blocks.append(block)
-            if budget <= 200:
-                break
-        skipped = len(chosen) - len(blocks)
-        head = f"The last {len(blocks)} cells, oldest first"
-        head += f" ({skipped} older ones left out for length):" if skipped else ":"
-        return clip("\n\n".join([head, *reversed(blocks)]))
-
-
-def _asks_claude(source: str) -> bool:
-    return source.lstrip().startswith("%%claude")
-
-
-def _cell_text(run: CellRun) -> str:
-    lines = [f"[{run.count}]", clip(run.source.rstrip(), 1200)]
-    if run.result:
-        lines.append(f"→ result: {run.result}")
-    if run.error:
-        lines.append(run.error)
-    return "\n".join(lines)
-
-
-def _error_text(error: BaseException, frames: int = 3) -> str:
-    """The error's type and message, and its last frames."""
-    message = " ".join(str(error).split())
-    lines = [f"✖ {type(error).__name__}: {message[:500]}"]
-    stack = [f for f in traceback.extract_tb(error.__traceback__) if "/IPython/" not in f.filename]
-    stack = stack[-frames:]
-    for frame in stack:
-        cell = "ipykernel" in frame.filename or frame.filename.startswith("<")
-        where = "this cell" if cell else frame.filename
-        lines.append(f"  at {where}:{frame.lineno} in {frame.name}: {(frame.line or '').strip()}")
-    return "\n".join(lines)
+def look_up(name: str, namespace: dict[str, Any], hidden: set[str], sample_rows: int) -> Seen:
+    """The object ``name`` names, described; a figure or image also as a picture. Its
+    ``[key]`` lookups and its description run for :data:`SECONDS_TO_DESCRIBE` at most."""
+    try:
+        value = bounded(lambda: resolve(name, namespace, hidden), SECONDS_TO_DESCRIBE)
+    except TookTooLong:
+        raise InspectionError(
+            f"Looking up {name} took too long (stopped after {SECONDS_TO_DESCRIBE:g} s)."
+        ) from None
+    seen = look_at(value)
+    if seen is not None:
+        return seen
+    try:
+        return Seen(bounded(lambda: describe(name, value, sample_rows), SECONDS_TO_DESCRIBE))
+    except TookTooLong:
+        return Seen(
+            f"{name}: {type(value).__name__} (its repr took too long: stopped after "
+            f"{SECONDS_TO_DESCRIBE:g} s, so it is not described)"
+        )
 
 
 class KernelTools:
@@ -217,11 +143,10 @@ class KernelTools:
     def variables(self) -> str:
         return variables_table(self._namespace, self._hidden)
 
-    def inspect(self, name: str) -> str:
-        value = resolve(name, self._namespace, self._hidden)
-        return describe(name, value, self.sample_rows())
+    def inspect(self, name: str) -> Seen:
+        return look_up(name, self._namespace, self._hidden, self.sample_rows())
 
-    def cells(self, count: int) -> str:
+    def cells(self, count: int) -> Seen:
         return self.log.recent(max(1, min(count, 50)), self.shell)
 
     def new_cell(self, code: str) -> str:
@@ -261,7 +186,7 @@ class KernelTools:
             except KeyboardInterrupt:
                 raise
             except BaseException as exc:  # noqa: BLE001 - the code's own error, for Claude
-                error = _error_text(exc, frames=5)
+                error = error_text(exc, frames=5)
             _show_new_figures(figures_before)
         shown = [o for o in captured.outputs if o.data]
         for output in shown:  # figures and rich output go to the cell, where the person is
@@ -286,13 +211,15 @@ class KernelTools:
         from ccmagic.sdk.mcp import in_process_server, tool  # imports the SDK: not at load
         from ccmagic.sidecar.redaction import tool_result
 
-        async def on_main_thread(work: Callable[[], str], aside: bool = False) -> dict[str, Any]:
+        async def on_main_thread(
+            work: Callable[[], str | Seen], aside: bool = False
+        ) -> dict[str, Any]:
             """Every tool's result leaves here, its text redacted (images left as they are)."""
             return tool_result(await answered(work, aside), "notebook tool output")
 
-        async def answered(work: Callable[[], str], aside: bool) -> dict[str, Any]:
+        async def answered(work: Callable[[], str | Seen], aside: bool) -> dict[str, Any]:
             try:
-                text = await main_thread.run(work, aside=aside)
+                done = await main_thread.run(work, aside=aside)
             except InspectionError as problem:
                 return _result(str(problem), error=True)
             except Interrupted:
@@ -301,7 +228,9 @@ class KernelTools:
                 return _result("The kernel is not waiting for this turn.", error=True)
             except Exception as exc:  # noqa: BLE001 - a tool's failure is Claude's to read
                 return _result(f"{type(exc).__name__}: {short_repr(str(exc), 500)}", error=True)
-            return _result(text)
+            if isinstance(done, Seen):
+                return _result(done.text, pictures=done.pictures)
+            return _result(done)
 
         read_only = True
 
@@ -313,7 +242,9 @@ class KernelTools:
         @tool(
             "inspect",
             "Describe one object of the kernel: a variable name, optionally with .attribute or "
-            '["key"] steps (df.price, results["fit"]); nothing is evaluated.' + REDACTED,
+            '["key"] steps (df.price, results["fit"]); nothing is evaluated (a property is '
+            "described, not run). A matplotlib figure or axes, a PIL image or an image array "
+            "comes back as an image too." + REDACTED,
             {"name": str},
             read_only,
         )
@@ -322,8 +253,8 @@ class KernelTools:
 
         @tool(
             "cells",
-            "The last cells run in this kernel: source, result, and any error with traceback."
-            + REDACTED,
+            "The last cells run in this kernel: source, result, and any error with traceback; "
+            "the figures they showed come back as images (the newest 4)." + REDACTED,
             {"type": "object", "properties": {"count": {"type": "integer", "minimum": 1}}},
             read_only,
         )
@@ -353,8 +284,11 @@ class KernelTools:
         return in_process_server(SERVER, tools)
 
 
-def _result(text: str, error: bool = False) -> dict[str, Any]:
-    return {"content": [{"type": "text", "text": text}], "is_error": error}
+def _result(
+    text: str, error: bool = False, pictures: list[Picture] | None = None
+) -> dict[str, Any]:
+    images = [picture.tool_content() for picture in pictures or []]
+    return {"content": [{"type": "text", "text": text}, *images], "is_error": error}
 
 
 def _open_figures() -> set[int]:

@@ -20,7 +20,7 @@ from traitlets import (
 from ccmagic.core.modes import ApprovalMode, ReplayMode, values
 from ccmagic.core.options import PERMISSION_MODES, SessionOptions, split_tools
 from ccmagic.ipython.arguments import CommandParser, HelpWanted, arg
-from ccmagic.ipython.kernel_tools import CellLog
+from ccmagic.ipython.cell_log import CellLog
 from ccmagic.ipython.settings import KernelSettings
 
 if TYPE_CHECKING:
@@ -42,7 +42,8 @@ CELL_ARGS = [
     arg("--permission-mode", choices=PERMISSION_MODES, metavar="MODE",
         help=f"Claude Code permission mode: {', '.join(PERMISSION_MODES)}."),
     arg("--with", dest="attach", action="append", metavar="NAMES",
-        help="Kernel objects to describe in the prompt up front (df,model or repeat)."),
+        help="Kernel objects to describe in the prompt up front (df,model or repeat); a "
+             "figure or image goes as an image."),
     arg("--fresh", action="store_true",
         help="Ask Claude even when a recorded answer matches (on a branch from that point)."),
     arg("--replay-anyway", action="store_true",
@@ -185,6 +186,7 @@ class ClaudeMagics(Magics, KernelSettings):
         if shell is not None:
             for event, hook in self._hooks:
                 shell.events.register(event, hook)
+            self.cell_log.watch(shell)
 
     def unhook(self) -> None:
         """Unregister every event hook this magic (and its preload) registered."""
@@ -194,6 +196,7 @@ class ClaudeMagics(Magics, KernelSettings):
         for event, hook in hooks:
             if hook in self.shell.events.callbacks[event]:
                 self.shell.events.unregister(event, hook)
+        self.cell_log.unwatch(self.shell)
 
     def _preload_once(self, result: Any) -> None:
         """After the %load_ext cell: import the SDK while the kernel is idle (``preload``)."""
@@ -313,7 +316,7 @@ class ClaudeMagics(Magics, KernelSettings):
             self._refuse(name, prompt, step)
         if isinstance(step, Branch) and step.because:
             notes.insert(0, f"{step.because}; asking again")
-        attachments = self._attachments(attached)
+        attachments, images = self._attachments(attached)
         branch_at = step.index if isinstance(step, Branch) else None
         session, notices = self.registry.get(name, options, tags, branch_at=branch_at)
         notices = notes + notices
@@ -328,6 +331,7 @@ class ClaudeMagics(Magics, KernelSettings):
             approve=self._approver(),
             attachments=attachments,
             saw=witness.attached(attachments) if witness else None,
+            images=images,
         )
         self.registry.asked(name, record)
         line = session.cost
@@ -378,22 +382,25 @@ class ClaudeMagics(Magics, KernelSettings):
     def _count(self) -> int:
         return int(getattr(self.shell, "execution_count", 0) or 0)
 
-    def _attachments(self, names: tuple[str, ...]) -> dict[str, str]:
-        """``--with``: each named kernel object described, before anything is sent; credential
-        values in it redacted (as the notebook tools do), before its 📎 line is cut from it."""
-        from ccmagic.ipython.inspection import InspectionError, describe, resolve
+    def _attachments(self, names: tuple[str, ...]) -> tuple[dict[str, str], list[Any]]:
+        """``--with``: each named kernel object described, and the pictures of figures and
+        images among them (prompt image blocks), before anything is sent; credential values
+        in a description redacted (as the notebook tools do), before its line is cut from it."""
+        from ccmagic.ipython.inspection import InspectionError
+        from ccmagic.ipython.kernel_tools import look_up
         from ccmagic.sidecar.redaction import shown
 
         namespace = self.shell.user_ns if self.shell is not None else {}
         hidden = set(getattr(self.shell, "user_ns_hidden", {}))
-        described = {}
+        described, images = {}, []
         for name in names:
             try:
-                text = describe(name, resolve(name, namespace, hidden), self.sample_rows)
-                described[name] = shown(text, "--with")
+                seen = look_up(name, namespace, hidden, self.sample_rows)
             except InspectionError as problem:
                 raise UsageError(f"--with {name}: {problem}") from None
-        return described
+            described[name] = shown(seen.text, "--with")
+            images += [picture.prompt_block() for picture in seen.pictures]
+        return described, images
 
     def _approver(self) -> Any:
         """Ask the person when one can answer (see ``approvals``); ``None`` denies at once."""

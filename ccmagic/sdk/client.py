@@ -45,7 +45,7 @@ class ClaudeCode:
             warnings.simplefilter("ignore", CanUseToolShadowedWarning)
             await self._client.connect()
 
-    async def ask(self, text: str, prompt_uuid: str) -> AsyncIterator[Any]:
+    async def ask(self, text: str | list[dict[str, Any]], prompt_uuid: str) -> AsyncIterator[Any]:
         """Send a prompt (its transcript entry gets ``prompt_uuid``: a later branch can fork
         before it) and yield the SDK's messages up to the turn's result; a failure of the
         process raises :class:`~ccmagic.sdk.failures.TurnBroken`."""

@@ -136,6 +136,7 @@ class BlockingSession:
         approve: Approve | None = None,
         attachments: dict[str, str] | None = None,
         saw: list[dict[str, Any]] | None = None,
+        images: list[dict[str, Any]] | None = None,
     ) -> TurnRecord:
         """Ask and wait; ``approve`` answers tool approvals on this thread. Without it, or when
         it returns ``None`` (nobody can answer), tools that need approval are denied at once."""
@@ -163,7 +164,14 @@ class BlockingSession:
         session.main_thread.attach(events)
         try:
             future = loop.submit(
-                session.query(prompt, events.put, cell_id=cell_id, attachments=attachments, saw=saw)
+                session.query(
+                    prompt,
+                    events.put,
+                    cell_id=cell_id,
+                    attachments=attachments,
+                    saw=saw,
+                    images=images,
+                )
             )
             record, self.last_interrupted = wait_interruptibly(
                 future,

@@ -47,6 +47,7 @@ from ccmagic.session.toolbox import Toolbox
 from ccmagic.sidecar.journal import Journal
 from ccmagic.sidecar.redaction import shown_value
 
+Prompt = str | list[dict[str, Any]]  # one text, or content blocks (text and images)
 EventHandler = Callable[[TurnEvent], None]
 RecordHook = Callable[[TurnRecord], None]
 
@@ -252,6 +253,7 @@ class Session:
         *,
         cell_id: str | None = None,
         attachments: dict[str, str] | None = None,
+        images: list[dict[str, Any]] | None = None,
         batch: tuple[str, Any] | None = None,
         saw: list[dict[str, Any]] | None = None,
     ) -> TurnRecord:
@@ -262,7 +264,9 @@ class Session:
         ``attachments`` (name -> text, e.g. descriptions of kernel objects) are sent after the
         prompt; the record keeps the prompt as written and the names attached, and in its
         ``saw`` the fingerprints ``saw`` gives of them, then those of what the toolbox showed
-        and the files Claude read (:mod:`ccmagic.core.fingerprints`).
+        and the files Claude read (:mod:`ccmagic.core.fingerprints`). ``images``
+        (Messages API image blocks, e.g. a figure's) go with them: the prompt then is a list of
+        content blocks instead of one text.
 
         A try that never reached the model (not logged in, refused before any answer,
         interrupted while connecting) is recorded with ``turn=None``: it is not a turn of the
@@ -286,7 +290,9 @@ class Session:
                 record.batch, record.item = batch
             root = Path(self.options.cwd or os.getcwd()).expanduser()
             reader = TurnReader(record, emit, self._meter, root, clean=shown_value)
-            await self._ask_turn(turn, reader, _with_attachments(prompt, attachments or {}))
+            await self._ask_turn(
+                turn, reader, _with_attachments(prompt, attachments or {}, images or [])
+            )
             # Claude Code keeps the prompt of any try it received, answered or not
             self._started = self._started or reader.reached or reader.result is not None
             self.turns.append(record)
@@ -307,7 +313,7 @@ class Session:
             self._turn = None
             raise
 
-    async def _ask_turn(self, turn: _TurnInFlight, reader: TurnReader, text: str) -> None:
+    async def _ask_turn(self, turn: _TurnInFlight, reader: TurnReader, text: Prompt) -> None:
         record = reader.record
         started = time.monotonic()
         self.permissions.begin(record, reader.emit, self.options.tool_policy(self._started_in))
@@ -337,7 +343,7 @@ class Session:
             record.turn = None  # recorded, but not a turn of the conversation
 
 
-async def _read_turn(process: ClaudeCode, reader: TurnReader, text: str) -> None:
+async def _read_turn(process: ClaudeCode, reader: TurnReader, text: Prompt) -> None:
     """Ask ``text`` and read the answer into ``reader``; a failed process is the turn's error."""
     prompt_uuid = reader.record.prompt_uuid = str(uuid.uuid4())
     try:
@@ -347,10 +353,13 @@ async def _read_turn(process: ClaudeCode, reader: TurnReader, text: str) -> None
         reader.record.error, reader.record.error_kind = broken.message, broken.kind
 
 
-def _with_attachments(prompt: str, attachments: dict[str, str]) -> str:
-    if not attachments:
-        return prompt
+def _with_attachments(
+    prompt: str, attachments: dict[str, str], images: list[dict[str, Any]]
+) -> Prompt:
+    """The prompt as sent: the attached descriptions after it, and the images (content blocks)
+    after that, when there are any."""
     blocks = [
         f"<attached name={name!r}>\n{text}\n</attached>" for name, text in attachments.items()
     ]
-    return prompt + "\n\n" + "\n".join(blocks)
+    text = prompt + "\n\n" + "\n".join(blocks) if blocks else prompt
+    return [{"type": "text", "text": text}, *images] if images else text

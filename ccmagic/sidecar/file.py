@@ -6,7 +6,11 @@ The file is one JSON document a person can read, laid out one event per line::
     {"event": "session", "session": "analysis", "session_id": "…", "reason": "start", …},
     {"event": "turn", "session": "analysis", "turn": 1, "prompt": "…", "cost_usd": 0.0008, …},
     {"event": "transcript", "key": {"project_key": "sha256:…", "session_id": "…"}, "entries": […]}
+    {"event": "blob", "sha256": "…", "media_type": "image/png", "data": "…"}
     ]}
+
+An image in a transcript is kept once, in a ``blob`` event that the entries refer to by hash
+(:mod:`ccmagic.sidecar.blobs`).
 
 Events are only ever appended: under a lock on the file itself that every process and machine
 reaching it sees (:mod:`ccmagic.sidecar.locking`), the closing ``]}`` is overwritten by ``,``
@@ -33,6 +37,8 @@ from typing import Any
 import orjson
 
 from ccmagic.errors import SidecarError
+from ccmagic.sidecar.blobs import EVENT as BLOB
+from ccmagic.sidecar.blobs import put_images, references, take_images
 from ccmagic.sidecar.fold import TurnTree
 from ccmagic.sidecar.format import FORMAT, RECOVERY_SUFFIX, SUFFIX, TRAILER, VERSION
 from ccmagic.sidecar.locking import locked
@@ -302,6 +308,13 @@ class Sidecar:
         return any(e.get("key", {}).get("session_id") == session_id
                    for e in self._transcript_events())  # fmt: skip
 
+    def blobs(self, wanted: set[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The stored images (blob events) by hash, in the file or waiting to be written;
+        only those in ``wanted`` when given."""
+        waiting = [e for e in self.pending if e.get("event") == BLOB]
+        return {e["sha256"]: e for e in [*self.events((BLOB,)), *waiting]
+                if wanted is None or e.get("sha256") in wanted}  # fmt: skip
+
     def _transcript_events(self) -> list[dict[str, Any]]:
         """Transcript events in the file, then those still waiting to be written."""
         waiting = [e for e in self.pending if e.get("event") == "transcript"]
@@ -364,6 +377,7 @@ class SidecarStore:
     ) -> None:
         self.sidecar = sidecar
         self.prepare = prepare  # what is kept of a batch of entries (trimmed, redacted)
+        self._kept_images: tuple[Sidecar, set[str]] | None = None  # hashes a file holds
 
     async def append(self, key: dict[str, Any], entries: list[dict[str, Any]]) -> None:
         """Queue the entries; they are written with the turn they belong to.
@@ -372,13 +386,30 @@ class SidecarStore:
         this call before it hands the result over: writing here would put a second locked,
         fsynced write on every turn's critical path. The turn record follows at once and
         takes the queue with it (the registry also flushes before each prompt and at exit).
-        Never fails, so the SDK never retries or drops a batch.
+        Never fails, so the SDK never retries or drops a batch. Images are taken out first
+        (nothing to redact in them) and kept once each, as blob events.
         """
+        entries, images = take_images(entries)
         if self.prepare is not None:
             entries = self.prepare(key, entries)
         if entries:
             stored = dict(key) | {"project_key": project_digest(key["project_key"])}
+            if images:
+                self._queue_images(images, references(entries))
             self.sidecar.pending.append({"event": "transcript", "key": stored, "entries": entries})
 
+    def _queue_images(self, images: dict[str, dict[str, Any]], referred: set[str]) -> None:
+        """Queue the blob events of the images ``referred`` to that the file lacks."""
+        if self._kept_images is None or self._kept_images[0] is not self.sidecar:
+            self._kept_images = (self.sidecar, set(self.sidecar.blobs()))  # read once per file
+        kept = self._kept_images[1]
+        new = sorted((referred & images.keys()) - kept)
+        kept.update(new)
+        self.sidecar.pending.extend(images[digest] for digest in new)
+
     async def load(self, key: dict[str, Any]) -> list[dict[str, Any]] | None:
-        return self.sidecar.transcript(key)
+        entries = self.sidecar.transcript(key)
+        wanted = references(entries or [])
+        if entries is None or not wanted:
+            return entries
+        return put_images(entries, self.sidecar.blobs(wanted))

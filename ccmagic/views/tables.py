@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import html
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ccmagic.core.turns import format_cost, format_duration, format_total, is_missing, shorten
@@ -22,6 +23,8 @@ from ccmagic.core.turns import format_cost, format_duration, format_total, is_mi
 if TYPE_CHECKING:
     import pandas as pd
 
+# (session id, turn) -> data URIs of small pictures of the turn's images, and how many it had
+Thumbnails = Callable[[str, int], tuple[list[str], int]]
 PAGE_SIZE = 25
 NO_MATH = "tex2jax_ignore mathjax_ignore"  # two costs ("$0.01 ... $0.02") are not LaTeX
 
@@ -141,12 +144,31 @@ def _full_turn(row: Any) -> str:
     return "".join(parts)
 
 
+def _pictures(row: Any, thumbnails: Thumbnails | None) -> tuple[str, str]:
+    """What the row says of its turn's images: a note for the prompt, the thumbnails."""
+    if thumbnails is None or is_missing(row.turn) or is_missing(row.session_id):
+        return "", ""
+    shown, count = thumbnails(str(row.session_id), int(row.turn))
+    if not count:
+        return "", ""
+    note = f" [{count} image{'s' if count != 1 else ''}]"
+    images = "".join(f"<img src='{uri}' style='height:64px;margin:2px' alt='image'>"
+                     for uri in shown)  # fmt: skip
+    return note, f"<div>{images}</div>" if images else ""
+
+
 def static_table(
-    frame: pd.DataFrame, page: int, page_size: int = PAGE_SIZE, *, newest_first: bool = False
+    frame: pd.DataFrame,
+    page: int,
+    page_size: int = PAGE_SIZE,
+    *,
+    newest_first: bool = False,
+    thumbnails: Thumbnails | None = None,
 ) -> tuple[str, str]:
     """One page of turns as (HTML, plain text), with the totals of all of them. In the HTML a
-    click on a prompt shows the whole turn, with no kernel or widget needed. ``frame`` is
-    oldest first (as ``history()`` returns it); ``newest_first`` shows it the other way."""
+    click on a prompt shows the whole turn, with no kernel or widget needed; a turn that
+    carried images shows small pictures of them. ``frame`` is oldest first (as ``history()``
+    returns it); ``newest_first`` shows it the other way."""
     ordered = frame.iloc[::-1] if newest_first else frame
     start = page * page_size
     shown = ordered.iloc[start : start + page_size]
@@ -163,8 +185,9 @@ def static_table(
     for cells, row in zip(rows, shown.itertuples(), strict=True):
         tds = [f"<td>{html.escape(c)}</td>" for c in cells]
         summary = html.escape(cells[3]) or "(empty)"
+        note, pictures = _pictures(row, thumbnails)
         tds[3] = (
-            f"<td style='text-align:left'><details><summary>{summary}</summary>"
+            f"<td style='text-align:left'>{pictures}<details><summary>{summary}{note}</summary>"
             f"{_full_turn(row)}</details></td>"
         )
         body.append("<tr>" + "".join(tds) + "</tr>")
@@ -179,9 +202,11 @@ def static_table(
     return table, "\n".join(lines).rstrip()
 
 
-def history_bundle(frame: pd.DataFrame, page: int = 0) -> dict[str, str]:
+def history_bundle(
+    frame: pd.DataFrame, page: int = 0, thumbnails: Thumbnails | None = None
+) -> dict[str, str]:
     """``%claude history``: a page of turns, newest first, as HTML and plain text."""
-    table, plain = static_table(frame, page, newest_first=True)
+    table, plain = static_table(frame, page, newest_first=True, thumbnails=thumbnails)
     return {"text/html": table, "text/plain": plain}
 
 

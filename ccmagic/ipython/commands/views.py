@@ -39,6 +39,7 @@ def history(magics: ClaudeMagics, args: argparse.Namespace) -> None:
     from IPython.display import display
 
     from ccmagic.views.tables import history_bundle
+    from ccmagic.views.thumbnails import Thumbnails
     from ccmagic.views.widget import HistoryView
 
     frame = magics.history_frame(args.session)
@@ -49,10 +50,11 @@ def history(magics: ClaudeMagics, args: argparse.Namespace) -> None:
         from IPython.core.error import UsageError
 
         raise UsageError("--page counts from 1 (the newest turns).")
+    pictures = Thumbnails(magics.notebook.path)
     if args.widget:  # one output: the widget, with the static table as its saved form
         display(HistoryView(frame, args.session))
     else:
-        display(history_bundle(frame, page=args.page - 1), raw=True)
+        display(history_bundle(frame, page=args.page - 1, thumbnails=pictures), raw=True)
 
 
 @subcommand(
