@@ -94,9 +94,21 @@ def history(
     for column in ("turn", "input_tokens", "output_tokens", "cache_read_tokens",
                    "cache_creation_tokens", "duration_ms", "line"):  # fmt: skip
         frame[column] = frame[column].astype("Int64")
+    frame["item"] = _item_keys([row.get("item") for row in rows], frame.index)
     frame["is_error"] = frame["is_error"].astype(bool)
     frame["interrupted"] = frame["interrupted"].astype(bool)
     return frame.sort_values(["started_at", "turn"], kind="stable").reset_index(drop=True)
+
+
+def _item_keys(keys: list[Any], index: pd.Index) -> pd.Series:
+    """Batch item keys as they were given: whole numbers stay whole (a column with gaps is
+    no float), anything else as its own object."""
+    import pandas as pd
+
+    given = [k for k in keys if k is not None]
+    if given and all(type(k) is int for k in given):
+        return pd.Series(keys, index=index, dtype="Int64")
+    return pd.Series(keys, index=index, dtype=object)
 
 
 def _numbered_lines(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
