@@ -9,6 +9,8 @@ fit is the item's error, with the reason.
 from __future__ import annotations
 
 import json
+import sys
+import typing
 from typing import Any
 
 _DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "string"}
@@ -29,7 +31,7 @@ class OutputSchema:
             from pydantic import TypeAdapter
 
             try:
-                self._adapter = TypeAdapter(given)
+                self._adapter = TypeAdapter(_for_pydantic(given))
                 self.json_schema = self._adapter.json_schema()
             except Exception as exc:
                 raise TypeError(
@@ -80,6 +82,18 @@ class OutputSchema:
             return json.loads(text)
         except (TypeError, ValueError):
             return None
+
+
+def _for_pydantic(given: Any) -> Any:
+    """pydantic reads ``typing.TypedDict`` only from Python 3.12: before, the same fields as a
+    ``typing_extensions.TypedDict``."""
+    if sys.version_info >= (3, 12) or not typing.is_typeddict(given):
+        return given
+    import typing_extensions
+
+    fields = typing.get_type_hints(given)
+    maker: Any = typing_extensions.TypedDict
+    return maker(given.__name__, fields, total=given.__total__)
 
 
 def _pydantic_reason(exc: Any) -> str:
