@@ -19,13 +19,8 @@ from typing import TYPE_CHECKING, Any, cast
 from ccmagic.core.tools import short_tool_name
 from ccmagic.core.turns import TurnRecord, known_totals
 from ccmagic.errors import SidecarError
-from ccmagic.sidecar.file import (
-    SidecarState,
-    SidecarStore,
-    now_iso,
-    open_sidecar,
-    project_digest,
-)
+from ccmagic.sidecar.file import SidecarState, now_iso, open_sidecar, project_digest
+from ccmagic.sidecar.lineage import LineageStore, transcript_of
 from ccmagic.sidecar.redaction import SETTINGS, Findings, redact_record
 from ccmagic.sidecar.transcripts import (
     Trimmer,
@@ -74,21 +69,6 @@ class Continuation:
         }
 
 
-class _LineageStore(SidecarStore):
-    """The sidecar's ``SessionStore``, whose loads put back what a batch item's fork shares
-    with its parent (:meth:`Journal.with_parent`)."""
-
-    def __init__(self, journal: Journal) -> None:
-        super().__init__(journal.sidecar, journal._prepare_transcript)
-        self.journal = journal
-
-    async def load(self, key: dict[str, Any]) -> list[dict[str, Any]] | None:
-        entries = self.sidecar.transcript(key)
-        if not entries or key.get("subpath"):
-            return entries
-        return self.journal.with_parent(str(key["session_id"]), entries)
-
-
 class Journal:
     """Writes and reads one sidecar file; see the module's docstring."""
 
@@ -98,7 +78,7 @@ class Journal:
         self._warnings: list[str] = []
         self.sidecar, warning = open_sidecar(path, notebook_name=notebook_name)
         self.requested = path
-        self.store = _LineageStore(self)
+        self.store = LineageStore(self.sidecar, self._prepare_transcript, self)
         self._trimmers: dict[str, Trimmer] = {}  # per conversation
         self._found: dict[str, Findings] = {}  # secrets in transcripts, per conversation
         self._tool_names: dict[str, str] = {}  # tool_use id -> tool, to say where a secret was
@@ -312,29 +292,8 @@ class Journal:
 
     # -- reading -----------------------------------------------------------------------------
     def transcript_of(self, session_id: str) -> list[dict[str, Any]]:
-        """The entries to resume ``session_id`` from: the sidecar's, or this machine's (kept
-        as the sidecar would keep them), with what it shares with its parent put back."""
-        own = self.sidecar.entries_of(session_id) or Trimmer()(local_entries(session_id))
-        return self.with_parent(session_id, own)
-
-    def with_parent(self, session_id: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """A batch item's fork is kept without the copy of its parent's entries it starts
-        with (once per item would be the base's transcript a thousand times over): when the
-        first entry that follows another follows none of ``entries``, the parent's entries up
-        to that one come first."""
-        uuids = {e.get("uuid") for e in entries}
-        root = next((e["parentUuid"] for e in entries
-                     if e.get("parentUuid") and e["parentUuid"] not in uuids), None)  # fmt: skip
-        conversation = self.state().conversations.get(session_id) if root else None
-        if conversation is None or not conversation.parent or conversation.parent == session_id:
-            return entries
-        before = self.transcript_of(conversation.parent)
-        cut = next((n for n, e in enumerate(before) if e.get("uuid") == root), None)
-        if cut is None:
-            return entries
-        shared = [e | {"sessionId": session_id} if "sessionId" in e else e
-                  for e in before[: cut + 1]]  # fmt: skip
-        return shared + entries
+        """The entries to resume ``session_id`` from (see :mod:`ccmagic.sidecar.lineage`)."""
+        return transcript_of(self, session_id)
 
     def state(self) -> SidecarState:
         """The conversations recorded so far (a sidecar that cannot be read records none)."""

@@ -106,11 +106,21 @@ def batch(
         line = summary(name, items, seconds) + " Run the same call again to ask the rest."
         raise BatchInterrupted(frame, line)
     if estimate is not None and plan is not None:
-        left = sum(1 for i in items if i.status == "pending")
-        projected = Estimate.of(to_ask, left, workers, seconds)
-        frame.attrs["estimate"] = projected
-        print(projected.line(name, workers))
+        _say_estimate(frame, name, items, to_ask, workers, seconds)
     return frame
+
+
+def _say_estimate(frame: pd.DataFrame, name: str, items: list[Item], sampled: list[Item],
+                  workers: int, seconds: float) -> None:  # fmt: skip
+    """Print what the items not asked would cost and take (kept in ``frame.attrs``)."""
+    left = sum(1 for i in items if i.status == "pending")
+    try:
+        projected = Estimate.of(sampled, left, workers, seconds)
+    except ValueError as problem:
+        print(f"{name}: {problem} (see the errors in the result).")
+        return
+    frame.attrs["estimate"] = projected
+    print(projected.line(name, workers))
 
 
 def _run(name: str, plan: BatchPlan | None, to_ask: list[Item], items: list[Item],
