@@ -3,16 +3,21 @@ the result frame, and a fake API that stays quiet when a client hangs up."""
 
 from __future__ import annotations
 
+import _thread
 import dataclasses
 import socket
 import struct
+import threading
 import time
+from concurrent.futures import Future
 from typing import TypedDict
 
 import pytest
 
 from ccmagic.core.turns import TurnRecord
+from ccmagic.sdk.oneshot import ItemAnswer, ItemTask
 from ccmagic.session.batch.budget import Admission, Budget
+from ccmagic.session.batch.dispatch import Dispatcher
 from ccmagic.session.batch.estimate import Estimate, sample
 from ccmagic.session.batch.items import Item, frame_of, items_of, settle
 from ccmagic.session.batch.schema import OutputSchema
@@ -129,3 +134,45 @@ def test_the_fake_api_says_nothing_when_a_client_hangs_up(
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         time.sleep(0.3)  # the server writes on into the reset connection
     assert "Traceback" not in capsys.readouterr().err
+
+
+class StuckRunner:
+    """An executor's worker that answers the first two items and never the rest."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.futures: list[Future[ItemAnswer]] = []
+
+    def submit(self, task: ItemTask) -> Future[ItemAnswer]:
+        future: Future[ItemAnswer] = Future()
+        if len(self.futures) < 2:
+            future.set_result(ItemAnswer(TurnRecord("b", "s", 1, task.prompt, cost_usd=0.1)))
+        self.futures.append(future)
+        return future
+
+    def interrupt(self) -> None:
+        self.calls.append("interrupt")
+
+    def abort(self) -> None:
+        self.calls.append("abort")
+
+
+def test_an_interrupt_gives_up_on_items_a_worker_does_not_return() -> None:
+    items, _ = items_of([f"item {n}" for n in range(6)])
+    runner, ended = StuckRunner(), []
+
+    def on_answer(item: Item, task: ItemTask, answer: ItemAnswer) -> None:
+        settle(item, answer.record, None, None)
+
+    def on_end(item: Item) -> None:
+        ended.append(item.status)
+        if len(ended) == 2:
+            threading.Timer(0.2, _thread.interrupt_main).start()  # Kernel -> Interrupt
+
+    task_of = lambda item: ItemTask(item.prompt, "b", "s", 1, {})  # noqa: E731
+    dispatcher = Dispatcher(runner, 3, Budget(None), task_of, on_answer, on_end)
+    started = time.monotonic()
+    assert dispatcher.run(items) is True
+    assert time.monotonic() - started < 5
+    assert [i.status for i in items] == ["ok", "ok"] + ["interrupted"] * 4
+    assert runner.calls == ["interrupt", "abort"] and len(runner.futures) == 5  # 3 at a time
