@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import io
 import json
+import sys
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -221,11 +222,20 @@ class FakeAnthropicAPI:
     for the next model calls; :attr:`requests` lists the model calls received.
     """
 
-    def __init__(self, responder: Responder | None = None, model: str = DEMO_MODEL) -> None:
+    def __init__(
+        self,
+        responder: Responder | None = None,
+        model: str = DEMO_MODEL,
+        *,
+        tokens_by_length: bool = False,
+    ) -> None:
         from ccmagic.demo.model import demo_reply
 
         self.responder = responder or demo_reply
         self.model = model
+        # input tokens as a real model counts them, growing with what it receives: the
+        # characters of the request's messages / 4 (instead of each reply's fixed count)
+        self.tokens_by_length = tokens_by_length
         self.requests: list[RecordedRequest] = []
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
@@ -285,7 +295,7 @@ class FakeAnthropicAPI:
 
     def start(self) -> FakeAnthropicAPI:
         handler = type("Handler", (_Handler,), {"api": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="fake-anthropic-api", daemon=True
@@ -309,9 +319,21 @@ class FakeAnthropicAPI:
     def _next_reply(self, request: RecordedRequest) -> Reply:
         with self._lock:
             self.requests.append(request)
-            if self._script:
-                return self._script.popleft()
-        return self.responder(request)
+            reply = self._script.popleft() if self._script else None
+        reply = reply or self.responder(request)
+        if self.tokens_by_length:
+            length = len(json.dumps(request.body.get("messages", []))) // 4
+            reply = replace(reply, input_tokens=length)
+        return reply
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (an interrupted turn, a killed process) is no error to print:
+    in the demo this server runs in the kernel, and a traceback would land in the cell."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

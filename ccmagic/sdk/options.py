@@ -43,6 +43,7 @@ class Extras:
     gate: PermissionGate | None = None  # decides every Bash command before it runs
     stderr: Callable[[str], None] | None = None
     store: Any = None  # a SessionStore (the sidecar's)
+    output_format: dict[str, Any] | None = None  # structured output: a JSON schema to fill
 
 
 def agent_options(options: SessionOptions, where: Where, extras: Extras) -> ClaudeAgentOptions:
@@ -62,6 +63,8 @@ def agent_options(options: SessionOptions, where: Where, extras: Extras) -> Clau
         more["hooks"] = pre_tool_use_hooks(extras.gate, extras.pre_tool_use)
     if extras.mcp_servers:
         more["mcp_servers"] = extras.mcp_servers
+    if extras.output_format is not None:
+        more["output_format"] = extras.output_format
     return ClaudeAgentOptions(
         model=options.model,
         system_prompt=system,  # type: ignore[arg-type]

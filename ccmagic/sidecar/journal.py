@@ -20,8 +20,9 @@ from ccmagic.core.start import Start
 from ccmagic.core.tools import short_tool_name
 from ccmagic.core.turns import TurnRecord
 from ccmagic.errors import SidecarError
-from ccmagic.sidecar.file import FOLDED, FileState, SidecarStore, now_iso, open_sidecar
+from ccmagic.sidecar.file import FOLDED, FileState, now_iso, open_sidecar, project_digest
 from ccmagic.sidecar.fold import TurnTree
+from ccmagic.sidecar.lineage import LineageStore, transcript_of
 from ccmagic.sidecar.redaction import (
     Findings,
     redact_entry,
@@ -82,7 +83,7 @@ class Journal:
         self._warnings: list[str] = []
         self.sidecar, warning = open_sidecar(path, notebook_name=notebook_name)
         self.requested = path
-        self.store = SidecarStore(self.sidecar, self._prepare_transcript)
+        self.store = LineageStore(self.sidecar, self._prepare_transcript, self)
         self._trimmers: dict[str, Trimmer] = {}  # per conversation
         self._found: dict[str, Findings] = {}  # secrets in transcripts, per conversation
         self._tool_names: dict[str, str] = {}  # tool_use id -> tool, to say where a secret was
@@ -264,7 +265,33 @@ class Journal:
             )
         return at, dropped.prompt_uuid if len(later) == 1 and dropped.prompt_uuid else None
 
+    def record_answer(
+        self,
+        record: TurnRecord,
+        start: dict[str, Any] | None,
+        transcript: tuple[str, list[dict[str, Any]]],
+        known: set[str],
+    ) -> None:
+        """A turn asked by a process that did not record it (a batch item, perhaps on another
+        machine): its transcript (project key, entries Claude Code wrote, none of those in
+        ``known`` that its process was given), then the turn, with its conversation's start."""
+        project_key, entries = transcript
+        with self._lock:
+            if entries and project_key:
+                key = {"project_key": project_key, "session_id": record.session_id}
+                self._trimmers.setdefault(record.session_id, Trimmer(known))
+                kept = self._prepare_transcript(key, entries)
+                if kept:
+                    stored = key | {"project_key": project_digest(project_key)}
+                    self.sidecar.pending.append({"event": "transcript", "key": stored,
+                                                 "entries": kept})  # fmt: skip
+            self.record_turn(record, start)
+
     # -- reading -----------------------------------------------------------------------------
+    def transcript_of(self, session_id: str) -> list[dict[str, Any]]:
+        """The entries to resume ``session_id`` from (see :mod:`ccmagic.sidecar.lineage`)."""
+        return transcript_of(self, session_id)
+
     def tree(self) -> TurnTree:
         """The conversations and turns recorded so far, with what waits to be written (a
         sidecar that cannot be read records none). Folded once per version of the file."""

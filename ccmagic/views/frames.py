@@ -99,6 +99,7 @@ def history(
     for column in ("turn", "input_tokens", "output_tokens", "cache_read_tokens",
                    "cache_creation_tokens", "duration_ms", "line"):  # fmt: skip
         frame[column] = frame[column].astype("Int64")
+    frame["item"] = _item_keys([row.get("item") for row in rows], frame.index)
     for column in ("is_error", "interrupted", "current_line"):
         frame[column] = frame[column].astype(bool)
     return frame.sort_values(["started_at", "turn"], kind="stable").reset_index(drop=True)
@@ -107,6 +108,17 @@ def history(
 def _head_path(tree: TurnTree, name: str) -> list[Turn]:
     head = tree.head_of(tree.current[name])
     return head.path() if head is not None else []
+
+
+def _item_keys(keys: list[Any], index: pd.Index) -> pd.Series:
+    """Batch item keys as they were given: whole numbers stay whole (a column with gaps is
+    no float), anything else as its own object."""
+    import pandas as pd
+
+    given = [k for k in keys if k is not None]
+    if given and all(type(k) is int for k in given):
+        return pd.Series(keys, index=index, dtype="Int64")
+    return pd.Series(keys, index=index, dtype=object)
 
 
 def sessions(

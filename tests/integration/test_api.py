@@ -203,9 +203,10 @@ def test_budget_cap_failures_and_edits(
     fake_api.responder = model
     sidecar = tmp_path / "b.claude.json"
     prompts = [f"item {i}" for i in range(6)]
-    first = ccmagic.batch(prompts, session="b", workers=1, max_budget_usd=0.002,
+    first = ccmagic.batch(prompts, session="b", workers=1, max_budget_usd=0.0025,
                           sidecar=sidecar, progress=False)  # fmt: skip
-    # 0.0008 each: items 0 and 1 (0.0016), 2 fails (nothing spent), 3 (0.0024): over budget
+    # 0.0008 each: items 0 and 1 (0.0016), 2 fails (nothing spent), 3 (0.0024); item 4 is
+    # expected to cost 0.0008 more: it would go over, so it does not start
     assert list(first["status"]) == ["ok", "ok", "error", "ok"] + ["skipped-budget"] * 2
     assert "500" in first.loc[2, "error"]
     fake_api.responder = lambda request: SAME
@@ -218,7 +219,7 @@ def test_budget_cap_failures_and_edits(
     assert second.loc[0, "session_id"] == first.loc[0, "session_id"]  # reused, not re-asked
 
 
-def test_workers_fork_from_the_named_session(
+def test_each_item_forks_the_named_session_and_sees_no_other_item(
     claude_env: dict[str, str], fake_api: FakeAnthropicAPI, tmp_path: Path
 ) -> None:
     sidecar = tmp_path / "f.claude.json"
@@ -226,12 +227,12 @@ def test_workers_fork_from_the_named_session(
         s.query("Answer each item with one word.")
     frame = ccmagic.batch(["a", "b", "c", "d"], session="labels", workers=2, sidecar=sidecar,
                           progress=False)  # fmt: skip
-    assert set(frame["status"]) == {"ok"} and frame["session_id"].nunique() == 2
-    assert all("Answer each item with one word." in r.texts for r in fake_api.requests[1:])
-    firsts = frame.groupby("session_id")["turn"].min()
-    assert set(firsts) == {2}  # each worker numbers on from the session it forked
-    workers = ccmagic.sessions(tags=["batch:labels"], sidecar=sidecar)
-    assert len(workers) == 2 and set(workers["reason"]) == {"batch"}
+    assert set(frame["status"]) == {"ok"} and frame["session_id"].nunique() == 4
+    for request in fake_api.requests[1:]:  # the instruction, the item, nothing of the others
+        assert request.questions == 2 and "Answer each item with one word." in request.texts
+    assert set(frame["turn"]) == {2}  # each item numbers on from the session it forked
+    items = ccmagic.sessions(tags=["batch:labels"], sidecar=sidecar)
+    assert len(items) == 4 and set(items["reason"]) == {"batch"}
     assert ccmagic.sessions(sidecar=sidecar).query("session == 'labels'")["current"].all()
 
 
