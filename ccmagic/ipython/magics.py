@@ -1,10 +1,11 @@
-"""``%%claude`` and ``%claude``: a thin layer of IPython magics over
-:mod:`ccmagic.session.session`."""
+"""``%%claude`` and ``%claude``: the magics, their settings (traits) and their hooks. What a
+``%%claude`` cell does is :mod:`ccmagic.ipython.cell`; the subcommands are
+:mod:`ccmagic.ipython.commands`."""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -18,13 +19,11 @@ from traitlets import (
 )
 
 from ccmagic.core.modes import ApprovalMode, ReplayMode, values
-from ccmagic.core.options import PERMISSION_MODES, SessionOptions, split_tools
+from ccmagic.core.options import PERMISSION_MODES, SessionOptions
 from ccmagic.ipython.arguments import CommandParser, HelpWanted, arg
+from ccmagic.ipython.cell import CellFlow
 from ccmagic.ipython.cell_log import CellLog
 from ccmagic.ipython.settings import KernelSettings
-
-if TYPE_CHECKING:
-    from ccmagic.notebook.replay import Refuse, Replay
 
 CELL_ARGS = [
     arg("--session", "-s", metavar="NAME", help="Name of the conversation (default: 'default')."),
@@ -261,170 +260,14 @@ class ClaudeMagics(Magics, KernelSettings):
             return
         if not cell.strip():
             raise UsageError("The cell has no prompt: write it below the %%claude line.")
-        self._ask(args, cell.strip())
+        CellFlow(self).ask(args, cell.strip())
 
     claude.__doc__ = help_text()
 
     # -- cells -------------------------------------------------------------------------------
     def default_options(self) -> SessionOptions:
         """The session options a cell with no options gets (the %config defaults)."""
-        return self._options(CELL_PARSER.parse(""))
-
-    def _options(self, args: Any) -> SessionOptions:
-        max_turns = args.max_turns if args.max_turns is not None else self.max_turns
-        budget = args.max_budget_usd if args.max_budget_usd is not None else self.max_budget_usd
-        if max_turns is not None and max_turns < 1:
-            raise UsageError("--max-turns must be at least 1.")
-        if budget is not None and budget <= 0:
-            raise UsageError("--max-budget-usd must be more than 0.")
-        return SessionOptions(
-            model=args.model or self.model,
-            system=args.system or self.system_prompt,
-            max_turns=max_turns,
-            max_budget_usd=budget,
-            cwd=args.cwd or self.cwd,
-            add_dirs=tuple(args.add_dir or self.add_dirs),
-            allowed_tools=split_tools(args.allow or self.allowed_tools),
-            disallowed_tools=split_tools(args.disallow or self.disallowed_tools),
-            permission_mode=args.permission_mode or self.permission_mode,
-            cli_path=self.cli_path,
-            kernel_tools=self.kernel_tools and not args.no_kernel and self.shell is not None,
-            read_only_bash=self.read_only_bash,
-        )
-
-    def _ask(self, args: Any, prompt: str) -> None:
-        __tracebackhide__ = True
-        from ccmagic.ipython.witness import data_check
-        from ccmagic.notebook.location import output_metadata
-        from ccmagic.notebook.replay import Branch, Cell, Refuse, Replay
-        from ccmagic.sdk.failures import failure_of
-
-        name = args.session or self.default_session
-        tags = split_tools(args.tag)
-        options = self._options(args)
-        attached = split_tools(args.attach)
-        cell = Cell(prompt, options.answer_changing(), list(attached), self._cell_id, args.fresh,
-                    self._cell_source, anyway=args.replay_anyway or self.replay_anyway)  # fmt: skip
-        witness = self.registry.toolbox.witness if self.registry.toolbox else None
-        check = data_check(witness, options.cwd)
-        step = self.registry.plan(name, cell, ReplayMode(self.replay), check)
-        notes = self.registry.take_notes()
-        if isinstance(step, Replay):
-            self._replay(name, step, args.thinking, notes)
-            return
-        if isinstance(step, Refuse):
-            self._refuse(name, prompt, step)
-        if isinstance(step, Branch) and step.because:
-            notes.insert(0, f"{step.because}; asking again")
-        attachments, images = self._attachments(attached)
-        branch_at = step.index if isinstance(step, Branch) else None
-        session, notices = self.registry.get(name, options, tags, branch_at=branch_at)
-        notices = notes + notices
-        notices += [f"↳ {name}: {text.splitlines()[0]}" for name, text in attachments.items()]
-        if options.permission_mode == "bypassPermissions":
-            notices.append("⚠ bypassPermissions: Claude may use every tool without asking.")
-        view = self._view(name, session.session_id, notices, args.thinking)
-        record = session.query(
-            prompt,
-            view.handle,
-            cell_id=self._cell_id,
-            approve=self._approver(),
-            attachments=attachments,
-            saw=witness.attached(attachments) if witness else None,
-            images=images,
-        )
-        self.registry.asked(name, record)
-        line = session.cost
-        standing = self.registry.standing(
-            record, line, totals=self.show_total, unrecorded=session.prior
-        )
-        warnings = self.registry.refresh()
-        if record.redacted:
-            from ccmagic.sidecar.redaction import notice
-
-            warnings.append(notice(record.redacted))
-        metadata = output_metadata(record, line, session.fork_from, standing.label)
-        view.finish(record, standing, warnings, metadata)
-        if session.last_interrupted:
-            raise KeyboardInterrupt("Claude's answer was interrupted; the partial answer is kept.")
-        failure = failure_of(record, self.cli_path)
-        if failure is not None:
-            raise failure
-
-    def _replay(self, name: str, step: Replay, thinking: bool, notes: list[str]) -> None:
-        """Show the recorded turn ``step.index`` of ``name``'s line again: nothing is asked."""
-        from ccmagic.core.turns import CostSoFar
-        from ccmagic.notebook.location import output_metadata
-
-        line, index = self.registry.cursor(name).line, step.index
-        record = line[index]
-        so_far = CostSoFar.of(line[: index + 1])
-        standing = self.registry.standing(record, so_far, totals=self.show_total, replayed=True)
-        parent = line[index - 1].session_id if index else None
-        parent = parent if parent != record.session_id else None
-        metadata = output_metadata(record, so_far, parent, standing.label)
-        view = self._view(name, record.session_id, notes, thinking)
-        verdict = step.verdict
-        metadata |= {"replayed": True} | (verdict.as_metadata() if verdict else {})
-        view.replay(record, standing, metadata, verdict)
-
-    def _refuse(self, name: str, prompt: str, step: Refuse) -> None:
-        from ccmagic.errors import NotRecorded
-
-        first = prompt.splitlines()[0]
-        cell = f"cell {self._cell_id}" if self._cell_id else f"cell [{self._count()}]"
-        raise NotRecorded(
-            f'{cell} ("{first[:60]}") of session {name}: {step.reason}, and replay is "only", '
-            "so Claude is not asked.",
-            step.hint,
-        )
-
-    def _count(self) -> int:
-        return int(getattr(self.shell, "execution_count", 0) or 0)
-
-    def _attachments(self, names: tuple[str, ...]) -> tuple[dict[str, str], list[Any]]:
-        """``--with``: each named kernel object described, and the pictures of figures and
-        images among them (prompt image blocks), before anything is sent; credential values
-        in a description redacted (as the notebook tools do), before its line is cut from it."""
-        from ccmagic.ipython.inspection import InspectionError
-        from ccmagic.ipython.kernel_tools import look_up
-        from ccmagic.sidecar.redaction import shown
-
-        namespace = self.shell.user_ns if self.shell is not None else {}
-        hidden = set(getattr(self.shell, "user_ns_hidden", {}))
-        described, images = {}, []
-        for name in names:
-            try:
-                seen = look_up(name, namespace, hidden, self.sample_rows)
-            except InspectionError as problem:
-                raise UsageError(f"--with {name}: {problem}") from None
-            described[name] = shown(seen.text, "--with")
-            images += [picture.prompt_block() for picture in seen.pictures]
-        return described, images
-
-    def _approver(self) -> Any:
-        """Ask the person when one can answer (see ``approvals``); ``None`` denies at once."""
-        from ccmagic.ipython.approval import ask_person, can_ask
-
-        mode = ApprovalMode(self.approvals)
-        if mode is ApprovalMode.ASK or (mode is ApprovalMode.AUTO and can_ask(self.shell)):
-            return ask_person
-        return None
-
-    def _view(self, name: str, session_id: str, notices: list[str], thinking: bool) -> Any:
-        from ccmagic.ipython.render import NotebookTurnView, TerminalTurnView
-
-        show_thinking = thinking or self.show_thinking
-        if getattr(self.shell, "kernel", None) is None:
-            return TerminalTurnView(notices, show_thinking=show_thinking)
-        metadata = {"ccmagic": {"session": name, "session_id": session_id}}
-        return NotebookTurnView(
-            metadata,
-            notices,
-            stream=self.stream,
-            interval=self.update_interval,
-            show_thinking=show_thinking,
-        )
+        return CellFlow(self).options(CELL_PARSER.parse(""))
 
     # -- what subcommands read -----------------------------------------------------------
     def history_frame(self, session: str | None = None) -> Any:

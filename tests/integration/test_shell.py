@@ -94,9 +94,10 @@ def test_config_defaults_reach_the_session_options(ip) -> None:
     ip.run_line_magic("config", "ClaudeMagics.model = 'claude-test'")
     ip.run_line_magic("config", "ClaudeMagics.allowed_tools = ['Read', 'Grep']")
     try:
+        from ccmagic.ipython.cell import CellFlow
         from ccmagic.ipython.magics import CELL_PARSER
 
-        options = m._options(CELL_PARSER.parse("--allow Bash,Edit --max-turns 3"))
+        options = CellFlow(m).options(CELL_PARSER.parse("--allow Bash,Edit --max-turns 3"))
         assert options.model == "claude-test"
         assert options.allowed_tools == ("Bash", "Edit")  # the cell overrides the default
         assert options.max_turns == 3
