@@ -209,28 +209,16 @@ class KernelTools:
     def server(self, main_thread: MainThread) -> dict[str, Any]:
         """An in-process MCP server whose tools run on ``main_thread``."""
         from ccmagic.sdk.mcp import in_process_server, tool  # imports the SDK: not at load
-        from ccmagic.sidecar.redaction import tool_result
 
         async def on_main_thread(
             work: Callable[[], str | Seen], aside: bool = False
         ) -> dict[str, Any]:
-            """Every tool's result leaves here, its text redacted (images left as they are)."""
-            return tool_result(await answered(work, aside), "notebook tool output")
-
-        async def answered(work: Callable[[], str | Seen], aside: bool) -> dict[str, Any]:
             try:
-                done = await main_thread.run(work, aside=aside)
-            except InspectionError as problem:
-                return _result(str(problem), error=True)
+                return await main_thread.run(lambda: result_of(work), aside=aside)
             except Interrupted:
                 return _result("Interrupted by the user (Kernel → Interrupt).", error=True)
             except NobodyWaiting:
                 return _result("The kernel is not waiting for this turn.", error=True)
-            except Exception as exc:  # noqa: BLE001 - a tool's failure is Claude's to read
-                return _result(f"{type(exc).__name__}: {short_repr(str(exc), 500)}", error=True)
-            if isinstance(done, Seen):
-                return _result(done.text, pictures=done.pictures)
-            return _result(done)
 
         read_only = True
 
@@ -282,6 +270,22 @@ class KernelTools:
 
         tools = self.witness.watching([variables, inspect, cells, run, new_cell], main_thread)
         return in_process_server(SERVER, tools)
+
+
+def result_of(work: Callable[[], str | Seen]) -> dict[str, Any]:
+    """A tool's result as Claude receives it (every notebook tool's leaves here): its text
+    redacted, its images as they are, a failure worded for Claude to read."""
+    from ccmagic.sidecar.redaction import tool_result
+
+    try:
+        done = work()
+    except InspectionError as problem:
+        return _result(str(problem), error=True)
+    except Exception as exc:  # noqa: BLE001 - a tool's failure is Claude's to read
+        return _result(f"{type(exc).__name__}: {short_repr(str(exc), 500)}", error=True)
+    if isinstance(done, Seen):
+        return tool_result(_result(done.text, pictures=done.pictures), "notebook tool output")
+    return tool_result(_result(done), "notebook tool output")
 
 
 def _result(

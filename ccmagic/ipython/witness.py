@@ -32,7 +32,6 @@ from ccmagic.ipython.inspection import (
     InspectionError,
     describe,
     resolve,
-    short_repr,
     user_variables,
 )
 from ccmagic.notebook.freshness import Verdict, check_turn
@@ -134,21 +133,14 @@ class Witness:
         return digest(result_text(self._call(tool, args))), self.summary(tool, args)
 
     def _call(self, tool: str, args: dict[str, Any]) -> dict[str, Any]:
-        """The tool's result as its MCP handler returns it."""
-        try:
-            if tool == "inspect":
-                text = self.tools.inspect(args["name"])
-            elif tool == "cells":
-                text = self.tools.cells(int(args.get("count") or 10))
-            else:
-                text = self.tools.variables()
-        except InspectionError as problem:
-            return {"content": [{"type": "text", "text": str(problem)}], "is_error": True}
-        except Exception as exc:  # noqa: BLE001 - as the tool reports it to Claude
-            text = f"{type(exc).__name__}: {short_repr(str(exc), 500)}"
-            return {"content": [{"type": "text", "text": text}], "is_error": True}
-        return {"content": text if isinstance(text, list) else [{"type": "text", "text": text}],
-                "is_error": False}  # fmt: skip
+        """The tool's result as its MCP handler returns it (the same way out)."""
+        from ccmagic.ipython.kernel_tools import result_of
+
+        if tool == "inspect":
+            return result_of(lambda: self.tools.inspect(args["name"]))
+        if tool == "cells":
+            return result_of(lambda: self.tools.cells(int(args.get("count") or 10)))
+        return result_of(self.tools.variables)
 
 
 def data_check(witness: Witness | None, cwd: str | None) -> Callable[[TurnRecord], Verdict]:
