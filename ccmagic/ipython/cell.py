@@ -13,6 +13,7 @@ from IPython.core.error import UsageError
 
 from ccmagic.core.modes import ApprovalMode, ReplayMode
 from ccmagic.core.options import SessionOptions, split_tools
+from ccmagic.core.turns import CostSoFar, Standing, TurnRecord
 
 if TYPE_CHECKING:
     from ccmagic.ipython.magics import ClaudeMagics
@@ -63,7 +64,7 @@ class CellFlow:
                     args.fresh, self.m._cell_source, anyway=anyway)  # fmt: skip
         witness = self.m.registry.toolbox.witness if self.m.registry.toolbox else None
         check = data_check(witness, options.cwd)
-        step = self.m.registry.plan(name, cell, ReplayMode(self.m.replay), check)
+        step = self.m.registry.lines.plan(name, cell, ReplayMode(self.m.replay), check)
         notes = self.m.registry.take_notes()
         if isinstance(step, Replay):
             self.replay(name, step, args.thinking, notes)
@@ -89,11 +90,9 @@ class CellFlow:
             saw=witness.attached(attachments) if witness else None,
             images=images,
         )
-        self.m.registry.asked(name, record)
+        self.m.registry.lines.asked(name, record)
         line = session.cost
-        standing = self.m.registry.standing(
-            record, line, totals=self.m.show_total, unrecorded=session.prior
-        )
+        standing = self._standing(record, line, unrecorded=session.prior)
         warnings = self.m.registry.refresh()
         if record.redacted:
             from ccmagic.sidecar.redaction import notice
@@ -109,13 +108,12 @@ class CellFlow:
 
     def replay(self, name: str, step: Replay, thinking: bool, notes: list[str]) -> None:
         """Show the recorded turn ``step.index`` of ``name``'s line again: nothing is asked."""
-        from ccmagic.core.turns import CostSoFar
         from ccmagic.notebook.location import output_metadata
 
-        line, index = self.m.registry.cursor(name).line, step.index
+        line, index = self.m.registry.lines.cursor(name).line, step.index
         record = line[index]
         so_far = CostSoFar.of(line[: index + 1])
-        standing = self.m.registry.standing(record, so_far, totals=self.m.show_total, replayed=True)
+        standing = self._standing(record, so_far, replayed=True)
         parent = line[index - 1].session_id if index else None
         parent = parent if parent != record.session_id else None
         metadata = output_metadata(record, so_far, parent, standing.label)
@@ -123,6 +121,11 @@ class CellFlow:
         verdict = step.verdict
         metadata |= {"replayed": True} | (verdict.as_metadata() if verdict else {})
         view.replay(record, standing, metadata, verdict)
+
+    def _standing(self, record: TurnRecord, line: CostSoFar, **how: Any) -> Standing:
+        """The footer's label, and the totals when ``show_total`` (the fold's, as every view)."""
+        standing = self.m.registry.journal.tree().standing(record, line, **how)
+        return standing if self.m.show_total else Standing(standing.label)
 
     def refuse(self, name: str, prompt: str, step: Refuse) -> None:
         from ccmagic.errors import NotRecorded

@@ -15,12 +15,10 @@ from typing import Any
 
 from ccmagic.core.options import SessionOptions
 from ccmagic.core.start import Start
-from ccmagic.core.turns import CostSoFar, Standing, TurnRecord
 from ccmagic.errors import SidecarError
-from ccmagic.notebook.follow import move_sidecar, renamed_to, sidecar_holding
-from ccmagic.notebook.freshness import Verdict
+from ccmagic.ipython.following import Follower
+from ccmagic.ipython.lines import Lines
 from ccmagic.notebook.location import NotebookLocation, SavedSession, saved_sessions
-from ccmagic.notebook.replay import Cell, Cursor, Replay, Step, decide, turns_shown_above
 from ccmagic.session.blocking import BlockingSession
 from ccmagic.session.loop import shared_loop
 from ccmagic.session.toolbox import Toolbox
@@ -38,13 +36,11 @@ class SessionRegistry:
         self.toolbox = toolbox  # the kernel's notebook tools, for sessions whose options ask
         self.loop = shared_loop()
         self._sessions: dict[str, BlockingSession] = {}
-        self._cursors: dict[str, Cursor] = {}  # where each name stands in its recorded line
-        self._fresh: set[str] = set()
-        self._followed: dict[Path, Path] = {}  # renamed notebooks: old path -> new one
-        self._adoption_checked: set[Path] = set()
-        self._notes: list[str] = []  # said once, at the top of the next cell
-        self.notebook = locate().path
-        self.journal = Journal.at(sidecar_path(self.notebook), self.notebook.name)
+        self._fresh: set[str] = set()  # names started afresh (%claude new) in this kernel
+        notebook = locate().path
+        self.journal = Journal.at(sidecar_path(notebook), notebook.name)
+        self.follower = Follower(locate, self.journal)
+        self.lines = Lines(self.journal, self.follower, self._fresh)
 
     def __contains__(self, name: str) -> bool:
         return name in self._sessions
@@ -52,120 +48,21 @@ class SessionRegistry:
     def items(self) -> list[tuple[str, BlockingSession]]:
         return list(self._sessions.items())
 
+    @property
+    def notebook(self) -> Path:
+        return self.follower.notebook
+
     def refresh(self, before_prompt: bool = False) -> list[str]:
         """Look again for the notebook and its sidecar (renamed, repaired); return warnings.
         ``before_prompt`` also writes the transcript entries the store queued."""
-        location = self.locate()
-        self.notebook = self._followed.get(location.path, location.path)
-        if location.found_by != "fallback":
-            self.notebook = self._follow(self.notebook)
-            self._adopt_sidecar(self.notebook)
-        self.journal.relocate(sidecar_path(self.notebook), self.notebook.name)
-        if before_prompt:
-            self.journal.flush(transcripts_only=True)
-        return self.journal.take_warnings()
+        return self.follower.refresh(before_prompt)
 
     def take_notes(self) -> list[str]:
         """What to tell the user once (a sidecar followed its renamed notebook, say)."""
-        notes, self._notes = self._notes, []
-        return notes
-
-    def _follow(self, notebook: Path) -> Path:
-        """The notebook this kernel writes for was renamed: its sidecar goes along."""
-        sidecar = sidecar_path(notebook)
-        if notebook.exists() or not sidecar.exists():
-            return notebook
-        renamed = renamed_to(notebook, set(self.journal.tree().conversations))
-        if renamed is None:
-            return notebook
-        self._followed[notebook] = renamed
-        target = sidecar_path(renamed)
-        if target.exists():  # never merged into, never overwritten
-            self._notes.append(
-                f"{notebook.name} seems renamed to {renamed.name}, which has a sidecar of its "
-                f"own: this kernel's turns keep going to {sidecar.name}."
-            )
-            self._followed[notebook] = notebook
-            return notebook
-        self.journal.flush()
-        move_sidecar(sidecar, target)
-        self._notes.append(
-            f"{notebook.name} was renamed to {renamed.name}: its sidecar is now {target.name}."
-        )
-        return renamed
-
-    def _adopt_sidecar(self, notebook: Path) -> None:
-        """A notebook without a sidecar of its name takes the one that holds its sessions."""
-        if notebook in self._adoption_checked:
-            return
-        self._adoption_checked.add(notebook)
-        own = sidecar_path(notebook)
-        if own.exists() or not notebook.exists():
-            return
-        other = sidecar_holding(notebook, set(saved_sessions(notebook)[1]))
-        if other is None:
-            return
-        done = move_sidecar(other, own)
-        self._notes.append(
-            f"{notebook.name} had no sidecar: {done}, which holds the sessions its outputs name."
-        )
+        return self.follower.take_notes()
 
     def flush(self) -> None:
         self.journal.flush()
-
-    # -- re-running cells ---------------------------------------------------------------------
-    def cursor(self, name: str) -> Cursor:
-        """Where ``name`` stands in its recorded line (read once per kernel and name)."""
-        cursor = self._cursors.get(name)
-        if cursor is None:
-            plan = None if name in self._fresh else self.journal.continuation(name)
-            line = self.journal.tree().line_of(plan.session_id) if plan else []
-            # turns a fork inherited from another name were shown under that name's cells
-            inherited = next((i for i, t in enumerate(line) if t.session == name), len(line))
-            cursor = Cursor(line, at=inherited)
-            self._cursors[name] = cursor
-        return cursor
-
-    def plan(
-        self, name: str, cell: Cell, mode: str, check: Callable[[TurnRecord], Verdict] | None = None
-    ) -> Step:
-        """What a ``%%claude`` cell of session ``name`` does (:mod:`ccmagic.notebook.replay`);
-        ``check`` looks again at the data of a turn it would replay."""
-        self.refresh()
-        cursor = self.cursor(name)
-        above = lambda: turns_shown_above(self.notebook, cell, name, cursor.line)  # noqa: E731
-        step = decide(cursor, cell, mode, above, check)
-        if isinstance(step, Replay):
-            cursor.at, cursor.used = step.index + 1, True
-        return step
-
-    def standing(
-        self,
-        record: TurnRecord,
-        line: CostSoFar,
-        *,
-        totals: bool = True,
-        replayed: bool = False,
-        unrecorded: CostSoFar | None = None,
-    ) -> Standing:
-        """The turn's label and (``totals``) what was spent under its name, as of when it was
-        asked, beside what ``line`` (its line) holds: the same figures every view shows.
-        ``unrecorded``: earlier turns only the notebook's outputs know (a lost sidecar)."""
-        tree = self.journal.tree()
-        label = tree.label_of(record)
-        if not totals:
-            return Standing(label)
-        spent = tree.spent_until(record) if replayed else tree.spent(record.session)
-        return Standing(label, spent + (unrecorded or CostSoFar()), line)
-
-    def asked(self, name: str, record: TurnRecord) -> None:
-        """A cell of ``name`` was asked live: its turn ends the line (unless it never reached
-        the model, so is no turn of it)."""
-        cursor = self.cursor(name)
-        if record.turn is not None:
-            cursor.line = [*cursor.line[: cursor.at], record]
-            cursor.at = len(cursor.line)
-        cursor.used = True
 
     # -- finding sessions --------------------------------------------------------------------
     def get(
@@ -269,7 +166,7 @@ class SessionRegistry:
     def _branch(self, name: str, index: int, options: SessionOptions, notices: list[str]) -> None:
         """Start ``name`` afresh from ``line[:index]``: a fork of the conversation holding its
         last kept turn, at the end of that turn (Claude sees nothing after it)."""
-        cursor = self.cursor(name)
+        cursor = self.lines.cursor(name)
         line = cursor.line
         old = self._sessions.pop(name, None)
         if old is not None:
@@ -300,25 +197,18 @@ class SessionRegistry:
         cursor.line, cursor.at = line[:index], index
         shown = f"after {self.journal.tree().label_of(line[index - 1])}" if index else "afresh"
         if dropped is not None:
-            earlier = self._labels(line[index:])
+            earlier = self.journal.tree().labels(line[index:])
             notices.append(
                 f"Branched session {name} {shown}: this cell starts a new line. The cells "
                 f"showing {earlier} belong to the earlier line, which Claude does not see "
                 "here (it stays in the sidecar and in every total of what was spent)."
             )
 
-    def _labels(self, turns: list[TurnRecord]) -> str:
-        """``analysis #3, analysis #4`` (at most five named; how many more, after them)."""
-        tree = self.journal.tree()
-        labels = [tree.label_of(t) for t in turns[:5]]
-        more = f" and {len(turns) - 5} more" if len(turns) > 5 else ""
-        return ", ".join(labels) + more
-
     # -- subcommands -------------------------------------------------------------------------
     def new(self, name: str) -> str | None:
         """Start ``name`` afresh; the old conversation stays in the sidecar. Returns its id."""
         self.refresh()
-        self._cursors.pop(name, None)
+        self.lines.forget(name)
         session = self._sessions.pop(name, None)
         if session is not None:
             session.close()
@@ -344,7 +234,7 @@ class SessionRegistry:
         """Branch ``new_name`` off the current conversation of ``name``; ``None`` when it is
         already that branch (a notebook run again forks nothing new)."""
         self.refresh()
-        self._cursors.pop(new_name, None)
+        self.lines.forget(new_name)
         plan = self.journal.continuation(name)  # the sidecar has every turn, asked anywhere
         if plan is None or not plan.history:
             raise SidecarError(f"Session {name} has no turns to fork from yet.")
@@ -389,7 +279,7 @@ class SessionRegistry:
                 "List yours with `claude --resume` in a terminal (or `%claude sessions --all` "
                 "for the sidecar's), or check the id.",
             )
-        self._cursors.pop(name, None)
+        self.lines.forget(name)
         old = self._sessions.pop(name, None)
         if old is not None:
             old.close()

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ccmagic.core.turns import COST_DIGITS, CostSoFar, TurnRecord, known_totals
+from ccmagic.core.turns import COST_DIGITS, CostSoFar, Standing, TurnRecord, known_totals
 from ccmagic.sidecar.format import INHERITING, Event
 
 LINE_MARK = "⎇"  # U+2387, in DejaVu Sans: "analysis ⎇2 #3" is a turn of line 2
@@ -304,6 +304,25 @@ class TurnTree:
         """How cells show this turn (a turn not in the tree is shown as on the first line)."""
         node = self.node(record)
         return node.label if node is not None else label(record.session, 1, record.turn)
+
+    def labels(self, turns: list[TurnRecord], most: int = 5) -> str:
+        """``analysis #3, analysis #4`` (at most ``most`` named; how many more, after them)."""
+        named = ", ".join(self.label_of(t) for t in turns[:most])
+        return named + (f" and {len(turns) - most} more" if len(turns) > most else "")
+
+    def standing(
+        self,
+        record: TurnRecord,
+        line: CostSoFar,
+        *,
+        replayed: bool = False,
+        unrecorded: CostSoFar | None = None,
+    ) -> Standing:
+        """How a cell's footer places the turn: its label, what was spent under its name
+        (as of when it was asked, for a replay), and what ``line`` (its line) holds.
+        ``unrecorded``: earlier turns only the notebook's outputs know (a lost sidecar)."""
+        spent = self.spent_until(record) if replayed else self.spent(record.session)
+        return Standing(self.label_of(record), spent + (unrecorded or CostSoFar()), line)
 
     def spent(self, name: str) -> CostSoFar:
         """Every turn ever asked under ``name``, on every line."""
