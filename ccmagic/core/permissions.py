@@ -84,10 +84,10 @@ def decision_line(entry: dict[str, str]) -> str:
         how = ALLOWED_BY.get(by, "once")
         return f"✔ Allowed {how}: {name}({shorten(entry.get('input', ''), 60)})"
     if by == "headless":
-        return f"⛔ {how_to_allow(tool)}"
+        return f"✖ {how_to_allow(tool)}"
     if by == "disallowed":
-        return f"⛔ {name} is disallowed (--disallow / disallowed_tools)."
-    return f"⛔ The user denied {name}."
+        return f"✖ {name} is disallowed (--disallow / disallowed_tools)."
+    return f"✖ The user denied {name}."
 
 
 ALLOWED_BY = {  # who allowed a tool -> how the cell says it
