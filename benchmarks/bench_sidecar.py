@@ -27,7 +27,8 @@ from claude_agent_sdk import ClaudeAgentOptions, ClaudeSDKClient
 from nbclient import NotebookClient
 
 from ccmagic.core.turns import ToolCall, TurnRecord
-from ccmagic.sidecar.file import Sidecar, SidecarStore
+from ccmagic.sidecar.file import Sidecar
+from ccmagic.sidecar.store import SidecarStore
 
 
 def turn_event(n: int) -> dict:
@@ -71,7 +72,8 @@ FRESH_PROCESS = """
 import asyncio, sys, time
 started = time.perf_counter()
 from claude_agent_sdk import ClaudeAgentOptions, ClaudeSDKClient
-from ccmagic.sidecar.file import Sidecar, SidecarStore
+from ccmagic.sidecar.file import Sidecar
+from ccmagic.sidecar.store import SidecarStore
 from pathlib import Path
 
 async def turn():

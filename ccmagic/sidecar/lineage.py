@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ccmagic.sidecar.file import Sidecar, SidecarStore
+from ccmagic.sidecar.file import Sidecar
+from ccmagic.sidecar.store import SidecarStore
 from ccmagic.sidecar.transcripts import Trimmer, local_entries
 
 if TYPE_CHECKING:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ccmagic.sidecar.blobs import MISSING, put_images, references, take_images
-from ccmagic.sidecar.file import Sidecar, SidecarStore
+from ccmagic.sidecar.file import Sidecar
+from ccmagic.sidecar.store import SidecarStore
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40).decode()
 KEY = {"project_key": "-home-ana-sales", "session_id": "s-1"}

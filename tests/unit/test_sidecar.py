@@ -11,7 +11,8 @@ from claude_agent_sdk.testing import run_session_store_conformance
 
 from ccmagic.core.turns import TurnRecord
 from ccmagic.errors import SidecarError
-from ccmagic.sidecar.file import Sidecar, SidecarStore, open_sidecar, sidecar_path
+from ccmagic.sidecar.file import Sidecar, open_sidecar, sidecar_path
+from ccmagic.sidecar.store import SidecarStore
 
 
 def turn(n: int, session_id: str = "id-1") -> dict:
