@@ -21,7 +21,7 @@ SDK is imported only when a server is built.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -210,16 +210,7 @@ class KernelTools:
         """An in-process MCP server whose tools run on ``main_thread``."""
         from ccmagic.sdk.mcp import in_process_server, tool  # imports the SDK: not at load
 
-        async def on_main_thread(
-            work: Callable[[], str | Seen], aside: bool = False
-        ) -> dict[str, Any]:
-            try:
-                return await main_thread.run(lambda: result_of(work), aside=aside)
-            except Interrupted:
-                return _result("Interrupted by the user (Kernel → Interrupt).", error=True)
-            except NobodyWaiting:
-                return _result("The kernel is not waiting for this turn.", error=True)
-
+        on_main_thread = _on_main_thread(main_thread)
         read_only = True
 
         @tool("variables", "List the user's variables in the live kernel." + REDACTED, {},
@@ -270,6 +261,23 @@ class KernelTools:
 
         tools = self.witness.watching([variables, inspect, cells, run, new_cell], main_thread)
         return in_process_server(SERVER, tools)
+
+
+def _on_main_thread(
+    main_thread: MainThread,
+) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """How a tool's handler runs its body: on the kernel's main thread, through :func:`result_of`
+    (``aside``: the body shows something in the cell, such as ``run``'s output)."""
+
+    async def run(work: Callable[[], str | Seen], aside: bool = False) -> dict[str, Any]:
+        try:
+            return await main_thread.run(lambda: result_of(work), aside=aside)
+        except Interrupted:
+            return _result("Interrupted by the user (Kernel → Interrupt).", error=True)
+        except NobodyWaiting:
+            return _result("The kernel is not waiting for this turn.", error=True)
+
+    return run
 
 
 def result_of(work: Callable[[], str | Seen]) -> dict[str, Any]:

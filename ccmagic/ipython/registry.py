@@ -107,45 +107,10 @@ class SessionRegistry:
             return session
         saved = by_name.get(name)
         if saved is not None:
-            return self._continue_from_outputs(name, saved, by_id, options, notices)
+            return _continue_from_outputs(self, name, saved, by_id, options, notices)
         self._fresh.discard(name)
         session = self._make(options, name)
         self._announce(session, "new" if fresh else "start")
-        return session
-
-    def _continue_from_outputs(
-        self,
-        name: str,
-        saved: SavedSession,
-        by_id: dict[str, SavedSession],
-        options: SessionOptions,
-        notices: list[str],
-    ) -> BlockingSession:
-        """The sidecar has no record of ``name``; the notebook's outputs do (their turn numbers
-        and the CLI's running totals keep numbering and costs exact)."""
-        if not self.journal.has_transcript(saved.session_id):
-            raise SidecarError(
-                f"The notebook's outputs name session {saved.session_id} for {name}, but "
-                "neither a sidecar nor Claude Code on this machine has its transcript.",
-                f"Restore {self.journal.path.name} from version control, or run "
-                f"`%claude new --session {name}` to start a new conversation.",
-            )
-        self.loop.run(self.journal.import_transcript(saved.session_id))
-        session = self._make(
-            options,
-            name,
-            Start(
-                resume=saved.session_id,
-                first_turn=saved.turn + 1,
-                known_totals=saved.lineage_totals(by_id),
-                prior=saved.so_far,
-            ),
-        )
-        self._announce(session, "notebook", parent=saved.parent)
-        notices.append(
-            f"Continuing session {name} (turn {saved.turn + 1}) from the id saved in the "
-            f"notebook's outputs ({saved.session_id}); the sidecar had no record of it."
-        )
         return session
 
     def _make(
@@ -287,3 +252,39 @@ class SessionRegistry:
         session = self._make(options, name, start)
         self._announce(session, "resume")
         return session
+
+
+def _continue_from_outputs(
+    registry: SessionRegistry,
+    name: str,
+    saved: SavedSession,
+    by_id: dict[str, SavedSession],
+    options: SessionOptions,
+    notices: list[str],
+) -> BlockingSession:
+    """The sidecar has no record of ``name``; the notebook's outputs do (their turn numbers
+    and the CLI's running totals keep numbering and costs exact)."""
+    if not registry.journal.has_transcript(saved.session_id):
+        raise SidecarError(
+            f"The notebook's outputs name session {saved.session_id} for {name}, but "
+            "neither a sidecar nor Claude Code on this machine has its transcript.",
+            f"Restore {registry.journal.path.name} from version control, or run "
+            f"`%claude new --session {name}` to start a new conversation.",
+        )
+    registry.loop.run(registry.journal.import_transcript(saved.session_id))
+    session = registry._make(
+        options,
+        name,
+        Start(
+            resume=saved.session_id,
+            first_turn=saved.turn + 1,
+            known_totals=saved.lineage_totals(by_id),
+            prior=saved.so_far,
+        ),
+    )
+    registry._announce(session, "notebook", parent=saved.parent)
+    notices.append(
+        f"Continuing session {name} (turn {saved.turn + 1}) from the id saved in the "
+        f"notebook's outputs ({saved.session_id}); the sidecar had no record of it."
+    )
+    return session

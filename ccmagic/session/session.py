@@ -290,9 +290,8 @@ class Session:
                 record.batch, record.item = batch
             root = Path(self.options.cwd or os.getcwd()).expanduser()
             reader = TurnReader(record, emit, self._meter, root, clean=shown_value)
-            await self._ask_turn(
-                turn, reader, _with_attachments(prompt, attachments or {}, images or [])
-            )
+            content = _with_attachments(prompt, attachments or {}, images or [])
+            await _ask_turn(self, turn, reader, content)
             # Claude Code keeps the prompt of any try it received, answered or not
             self._started = self._started or reader.reached or reader.result is not None
             self.turns.append(record)
@@ -313,34 +312,41 @@ class Session:
             self._turn = None
             raise
 
-    async def _ask_turn(self, turn: _TurnInFlight, reader: TurnReader, text: Prompt) -> None:
-        record = reader.record
-        started = time.monotonic()
-        self.permissions.begin(record, reader.emit, self.options.tool_policy(self._started_in))
-        if self.toolbox is not None:
-            self.toolbox.begin_turn()
-        try:
-            if turn.stopped_early:
-                record.interrupted = True
-            else:
-                turn.reader = reader
-                assert self._process is not None
-                await _read_turn(self._process, reader, text)
-                if not reader.finish():  # the process ended during the turn
-                    await self.close()
-        except asyncio.CancelledError:
+
+async def _ask_turn(
+    session: Session, turn: _TurnInFlight, reader: TurnReader, text: Prompt
+) -> None:
+    """One turn on a connected ``session``: the gate and the toolbox follow it, an interrupt
+    or a dying process ends it, and a try that never reached the model gets no number."""
+    record = reader.record
+    started = time.monotonic()
+    session.permissions.begin(record, reader.emit, session.options.tool_policy(session._started_in))
+    if session.toolbox is not None:
+        session.toolbox.begin_turn()
+    try:
+        if turn.stopped_early:
             record.interrupted = True
-            record.response = record.response or reader.partial_text
-            await self.close(grace=0.5, notice=f"Resumed {self.name} after the interrupted answer.")
-        finally:
-            self._turn = None
-            self.permissions.end()
-            if self.toolbox is not None:
-                record.saw += self.toolbox.seen()
-        if not record.duration_ms:
-            record.duration_ms = int((time.monotonic() - started) * 1000)
-        if not reader.reached:
-            record.turn = None  # recorded, but not a turn of the conversation
+        else:
+            turn.reader = reader
+            assert session._process is not None
+            await _read_turn(session._process, reader, text)
+            if not reader.finish():  # the process ended during the turn
+                await session.close()
+    except asyncio.CancelledError:
+        record.interrupted = True
+        record.response = record.response or reader.partial_text
+        await session.close(
+            grace=0.5, notice=f"Resumed {session.name} after the interrupted answer."
+        )
+    finally:
+        session._turn = None
+        session.permissions.end()
+        if session.toolbox is not None:
+            record.saw += session.toolbox.seen()
+    if not record.duration_ms:
+        record.duration_ms = int((time.monotonic() - started) * 1000)
+    if not reader.reached:
+        record.turn = None  # recorded, but not a turn of the conversation
 
 
 async def _read_turn(process: ClaudeCode, reader: TurnReader, text: Prompt) -> None:
