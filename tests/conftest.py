@@ -37,8 +37,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def private_temp_dir() -> Iterator[Path]:
     """The suite's processes (this one, its kernels, their Claude Code) share one temp dir of
     their own, so what they leave there is counted exactly: the SDK's claude-resume-* folders
-    must all be gone at the end (this process's are removed at exit: done here first)."""
-    from ccmagic.session.tempdirs import PREFIX, remove_ours
+    must all be gone at the end. This process's are removed at exit (done here first); those of
+    processes the tests kill with SIGKILL are swept by the next ccmagic process (done here too,
+    and counted apart)."""
+    from ccmagic.session.tempdirs import PREFIX, remove_ours, sweep
 
     folder = Path(tempfile.mkdtemp(prefix="ccmagic-suite-"))
     before = os.environ.get("TMPDIR")
@@ -53,8 +55,9 @@ def private_temp_dir() -> Iterator[Path]:
         else:
             os.environ["TMPDIR"] = before
         tempfile.tempdir = None
+        swept = sweep(folder)
         left = sorted(p.name for p in folder.glob(PREFIX + "*"))
-        report("claude-resume folders left by the suite", 1, 1, len(left))
+        report("claude-resume folders left by the suite", 1, 1, len(left), swept=len(swept))
         shutil.rmtree(folder, ignore_errors=True)
         if left:
             pytest.fail(f"the suite left {len(left)} {PREFIX}* temp folders: {left[:5]}")
