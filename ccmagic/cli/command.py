@@ -88,7 +88,8 @@ exit status: 0 when everything was read; 1 on an error, or when a sidecar file i
 def damage_report(file: Path) -> str | None:
     """What is wrong with the sidecar files read for ``file``, what it leaves out of the
     figures shown and where the recovery file is; ``None`` when every one reads cleanly."""
-    from ccmagic.sidecar.file import SUFFIX, recovery_path
+    from ccmagic.sidecar.file import recovery_path
+    from ccmagic.sidecar.format import SUFFIX
     from ccmagic.views.frames import sidecars_for
 
     said = []

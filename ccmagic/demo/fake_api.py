@@ -130,7 +130,7 @@ class RecordedRequest:
             content = message.get("content")
             if isinstance(content, str):
                 return content
-            texts = [b.get("text", "") for b in content or [] if b.get("type") == "text"]
+            texts = [str(b.get("text", "")) for b in content or [] if b.get("type") == "text"]
             texts = [t for t in texts if not t.lstrip().startswith(NOT_WRITTEN_BY_THE_USER)]
             if texts:
                 return texts[-1]

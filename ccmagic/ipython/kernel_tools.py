@@ -96,7 +96,8 @@ class KernelTools:
 
     @property
     def _namespace(self) -> dict[str, Any]:
-        return self.shell.user_ns
+        namespace: dict[str, Any] = self.shell.user_ns
+        return namespace
 
     @property
     def _hidden(self) -> set[str]:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from ccmagic.errors import SidecarError
 from ccmagic.notebook.location import saved_sessions
-from ccmagic.sidecar.file import RECOVERY_SUFFIX, SUFFIX, Sidecar, sidecar_path
+from ccmagic.sidecar.file import Sidecar, sidecar_path
+from ccmagic.sidecar.format import RECOVERY_SUFFIX, SUFFIX
 
 
 def renamed_to(gone: Path, ids: set[str]) -> Path | None:

@@ -21,7 +21,8 @@ from ccmagic.core.options import SessionOptions
 from ccmagic.sdk.oneshot import ItemAnswer, ItemTask
 from ccmagic.session.batch.items import Item, settle
 from ccmagic.session.batch.schema import OutputSchema
-from ccmagic.sidecar.journal import Continuation, Journal
+from ccmagic.sidecar.continuation import Continuation
+from ccmagic.sidecar.journal import Journal
 
 
 @dataclass

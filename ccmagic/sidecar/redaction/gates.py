@@ -71,11 +71,11 @@ def redact_entry(
     """Every string of a transcript entry redacted (attachments too: CLAUDE.md, @file), its
     structure and identifiers kept; ``where`` named by what the string is."""
     if entry.get("type") == "attachment":
-        return _strings(entry, "attachment", found)
+        return dict(_strings(entry, "attachment", found))
     message = entry.get("message")
     rest = {k: v for k, v in entry.items() if k != "message"}
     if not isinstance(message, dict):
-        return _strings(rest, "transcript", found)
+        return dict(_strings(rest, "transcript", found))
     content = message.get("content")
     where = "prompt" if entry.get("type") == "user" else "answer"
     if isinstance(content, str):
@@ -85,7 +85,7 @@ def redact_entry(
         results = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_result"]
         if results:  # the entry's copy of the result (toolUseResult) is that tool's output
             where = f"{tool_names.get(str(results[0].get('tool_use_id')), 'tool')} output"
-    kept = _strings(rest, where, found)
+    kept: dict[str, Any] = _strings(rest, where, found)
     others = _strings({k: v for k, v in message.items() if k != "content"}, where, found)
     return kept | {"message": others | {"content": content}}
 
