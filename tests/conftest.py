@@ -233,6 +233,21 @@ def notebook(claude_env: dict[str, str], tmp_path: Path) -> Iterator[KernelNoteb
         nb.stop()
 
 
+def run_all(path: Path, change: dict[int, str] | None = None) -> list[Any]:
+    """Reopen ``path`` in a new kernel and run every cell in order (after ``change``: cell
+    index -> new source), as Run All does; returns the cells as they ran."""
+    document = nbformat.read(path, 4)
+    for index, source in (change or {}).items():
+        document.cells[index].source = source
+    nbformat.write(document, path)
+    nb = KernelNotebook(path).start()
+    try:
+        return [nb.run_saved(index) for index in range(len(nb.nb.cells))]
+    finally:
+        nb.save()
+        nb.stop()
+
+
 class LiveFrontend:
     """A real kernel driven like JupyterLab drives it: cells sent with ``allow_stdin``, so a
     cell can ask its user (``input``), and this frontend answers from a script.

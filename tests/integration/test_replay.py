@@ -22,7 +22,7 @@ from ccmagic.core.turns import TurnRecord
 from ccmagic.ipython.render import REPLAYED
 from ccmagic.notebook.replay import Branch, Cell, Continue, Cursor, Replay, decide
 from ccmagic.testing import FakeAnthropicAPI, Reply
-from tests.conftest import KernelNotebook, LiveFrontend, errors_of, report, text_of
+from tests.conftest import KernelNotebook, LiveFrontend, errors_of, report, run_all, text_of
 
 SAME = Reply("the same answer")
 CELLS = [f"%%claude --session {name}\nquestion {n} of {name}"
@@ -44,20 +44,6 @@ def first_run(path: Path, cells: list[str]) -> list:
     finally:
         nb.stop()
     return ran
-
-
-def run_all(path: Path, change: dict[int, str] | None = None) -> list:
-    """Reopen ``path`` in a new kernel and run every cell in order (after ``change``)."""
-    document = nbformat.read(path, 4)
-    for index, source in (change or {}).items():
-        document.cells[index].source = source
-    nbformat.write(document, path)
-    nb = KernelNotebook(path).start()
-    try:
-        return [nb.run_saved(index) for index in range(len(nb.nb.cells))]
-    finally:
-        nb.save()
-        nb.stop()
 
 
 def turns_of(path: Path) -> list[dict]:

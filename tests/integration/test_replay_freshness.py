@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
-
 from ccmagic.ipython.render import REPLAYED
 from ccmagic.testing import FakeAnthropicAPI, Reply
-from tests.conftest import KernelNotebook, errors_of, text_of
+from tests.conftest import KernelNotebook, errors_of, run_all, text_of
 
 FRAME = "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3]})"
 CHANGED = "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3, 4], 'b': [5, 6, 7, 8]})"
@@ -38,19 +36,6 @@ def record(path: Path, cells: list[str], api: FakeAnthropicAPI, *script: Reply |
             assert not errors_of(cell), text_of(cell)
         nb.save()
     finally:
-        nb.stop()
-
-
-def run_all(path: Path, change: dict[int, str] | None = None) -> list:
-    document = nbformat.read(path, 4)
-    for index, source in (change or {}).items():
-        document.cells[index].source = source
-    nbformat.write(document, path)
-    nb = KernelNotebook(path).start()
-    try:
-        return [nb.run_saved(index) for index in range(len(nb.nb.cells))]
-    finally:
-        nb.save()
         nb.stop()
 
 
