@@ -59,6 +59,6 @@ class LineageStore(SidecarStore):
 
     async def load(self, key: dict[str, Any]) -> Entries | None:
         entries = self.sidecar.transcript(key)
-        if not entries or key.get("subpath"):
-            return entries
-        return with_parent(self.journal, str(key["session_id"]), entries)
+        if entries and not key.get("subpath"):
+            entries = with_parent(self.journal, str(key["session_id"]), entries)
+        return self.with_images(entries)

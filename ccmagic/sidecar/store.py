@@ -57,7 +57,10 @@ class SidecarStore:
         self.sidecar.pending.extend(images[digest] for digest in new)
 
     async def load(self, key: dict[str, Any]) -> list[dict[str, Any]] | None:
-        entries = self.sidecar.transcript(key)
+        return self.with_images(self.sidecar.transcript(key))
+
+    def with_images(self, entries: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        """Entries as a resume needs them: each image put back where its blob is named."""
         wanted = references(entries or [])
         if entries is None or not wanted:
             return entries

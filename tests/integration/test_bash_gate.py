@@ -93,7 +93,7 @@ def test_allow_and_disallow_change_per_cell_without_a_restart(
     folder = linked.path.parent
     fake_api.script("hello")
     linked.run("%%claude -s s\nhi")
-    pid = "print(get_ipython().find_magic('claude').__self__.registry.items()[0][1].session.pid)"
+    pid = "print(get_ipython().find_magic('claude').__self__.registry.items()[0][1].pid)"
     first = text_of(linked.run(pid))
     fake_api.script(bash(f"touch {folder / 'made'}"), "done")
     allowed = text_of(linked.run("%%claude -s s --allow Bash\nmake it"))

@@ -145,7 +145,7 @@ def test_quickstart_streams_and_shows_its_history_in_jupyterlab(tmp_path: Path) 
             assert page.get_by_text("Error displaying widget").count() == 0
             assert page.locator(".jp-OutputArea-output mjx-container").count() == 0  # not LaTeX
             rows = history.first.locator("tbody tr").all_inner_texts()
-            assert len(rows) == 3 and "Which columns of `sales`" in rows[-1]  # newest first
+            assert len(rows) == 4 and "Which columns of `sales`" in rows[-1]  # newest first
             assert "● inspect(sales)" in page.locator(".jp-Notebook").inner_text()
             # the marks are glyphs, not boxes, in the fonts this machine has (DejaVu and
             # Liberation alone on Debian), and the check can tell: ⏺ (the old mark) is a box

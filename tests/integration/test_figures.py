@@ -121,7 +121,7 @@ def test_with_fig_attaches_the_image_to_the_prompt_and_the_demo_model_answers_ab
     assert image.where == "prompt" and image.media_type == "image/png"
     assert "mcp__notebook__" not in json.dumps(request.body["messages"])  # no round trip
     shown = text_of(cell)
-    assert "📎 fig: matplotlib Figure 4000 × 2000 px, 1 axes" in shown
+    assert "↳ fig: matplotlib Figure 4000 × 2000 px, 1 axes" in shown
     assert f"I received 1 image in your prompt: {image.width} × {image.height} px" in shown
 
 

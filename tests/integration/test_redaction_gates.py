@@ -83,7 +83,7 @@ def test_the_notebook_tools_and_the_cell_hand_out_no_credential(
     assert not [s for s in secrets if s in sent]  # --with and every tool's result
     assert sent.count("are replaced by [REDACTED:<kind>]") >= 4  # the descriptions say so
     shown = text_of(cell)
-    assert "📎 env_text" in shown and not [s for s in secrets if s in shown], shown
+    assert "↳ env_text" in shown and not [s for s in secrets if s in shown], shown
     assert not [s for s in secrets if s[:12] in shown]  # no fragment clipped from a key
 
 

@@ -100,7 +100,7 @@ def test_an_edited_cell_branches_and_history_keeps_both_lines(
     spent = round(float(history["cost_usd"].sum()), 10)
     assert f"so far: ${spent:.4g}" in alpha[2]  # the footer of the last cell
     assert set(frame["spent_usd"].round(10)) == {spent}
-    from ccmagic.views.tables import cost_table
+    from ccmagic.views.cost import cost_table
 
     assert round(float(cost_table(history, "session").loc["alpha", "cost_usd"]), 10) == spent
     line = round(float(history[history["current_line"]]["cost_usd"].sum()), 10)

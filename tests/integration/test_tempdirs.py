@@ -13,7 +13,7 @@ from ccmagic.session.tempdirs import MARK, PREFIX, sweep
 from ccmagic.testing import FakeAnthropicAPI
 from tests.conftest import KernelNotebook, report, text_of
 
-PID = "print(get_ipython().find_magic('claude').__self__.registry.items()[0][1].session.pid)"
+PID = "print(get_ipython().find_magic('claude').__self__.registry.items()[0][1].pid)"
 
 
 def left(temp: Path) -> list[Path]:

@@ -116,7 +116,7 @@ def test_the_cell_draws_every_piece_redacted_before_it_is_escaped() -> None:
 
     token = next(secret for name, _, secret in samples() if name == "GitHub classic token")
     npm = next(secret for name, _, secret in samples() if name == "npm token")
-    content = TurnContent([f"📎 env_text: str 'NPM_TOKEN={npm}'"], show_thinking=False)
+    content = TurnContent([f"↳ env_text: str 'NPM_TOKEN={npm}'"], show_thinking=False)
     content.pieces = [
         ("text", f"Your token is {token}."),
         ("tool", ToolCall("Bash", "cat .env", result=f"GITHUB_TOKEN={token}")),
