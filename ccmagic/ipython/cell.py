@@ -54,6 +54,9 @@ class CellFlow:
         from ccmagic.notebook.location import output_metadata
         from ccmagic.notebook.replay import Branch, Cell, Refuse, Replay
         from ccmagic.sdk.failures import failure_of
+        from ccmagic.sidecar.redaction import environment_changed
+
+        environment_changed()  # what the cells before this one set is redacted
 
         name = args.session or self.m.default_session
         tags = split_tools(args.tag)

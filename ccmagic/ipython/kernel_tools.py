@@ -284,10 +284,11 @@ def _on_main_thread(
 def result_of(work: Callable[[], str | Seen]) -> dict[str, Any]:
     """A tool's result as Claude receives it (every notebook tool's leaves here): its text
     redacted, its images as they are, a failure worded for Claude to read."""
-    from ccmagic.sidecar.redaction import tool_result
+    from ccmagic.sidecar.redaction import environment_changed, tool_result
 
     try:
         done = work()
+        environment_changed()  # the user's code may have set a credential
     except InspectionError as problem:
         return _result(str(problem), error=True)
     except Exception as exc:  # noqa: BLE001 - a tool's failure is Claude's to read

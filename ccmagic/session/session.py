@@ -45,7 +45,7 @@ from ccmagic.session.mainthread import MainThread
 from ccmagic.session.recorder import Recorder
 from ccmagic.session.toolbox import Toolbox
 from ccmagic.sidecar.journal import Journal
-from ccmagic.sidecar.redaction import shown_value
+from ccmagic.sidecar.redaction import environment_changed, shown_value
 
 Prompt = str | list[dict[str, Any]]  # one text, or content blocks (text and images)
 EventHandler = Callable[[TurnEvent], None]
@@ -277,6 +277,7 @@ class Session:
         emit = on_event or (lambda event: None)
         if self.journal is not None:
             self.journal.flush(transcripts_only=True)
+        environment_changed()  # a credential set since the last turn is redacted too
         async with self._lock:
             task = asyncio.current_task()
             assert task is not None

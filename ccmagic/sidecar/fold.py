@@ -297,8 +297,11 @@ class TurnTree:
         return self.line_of(session_id) if session_id else []
 
     def node(self, record: TurnRecord | Event) -> Turn | None:
-        event = record if isinstance(record, dict) else record.to_dict()
-        return self._by_key.get(turn_key(event))
+        if isinstance(record, dict):
+            return self._by_key.get(turn_key(record))
+        keys = {"prompt_uuid": record.prompt_uuid, "session_id": record.session_id,
+                "turn": record.turn, "started_at": record.started_at}  # fmt: skip
+        return self._by_key.get(turn_key(keys))
 
     def label_of(self, record: TurnRecord) -> str:
         """How cells show this turn (a turn not in the tree is shown as on the first line)."""

@@ -8,7 +8,7 @@ the key formats of :mod:`.formats` and the named values of :mod:`.context`) and 
 replaced by ``[REDACTED:<kind>]``.
 """
 
-from ccmagic.sidecar.redaction.detector import Findings, Redactor
+from ccmagic.sidecar.redaction.detector import Findings, Redactor, environment_changed
 from ccmagic.sidecar.redaction.gates import (
     notice,
     redact_entry,
@@ -27,6 +27,7 @@ from ccmagic.sidecar.redaction.settings import (
     transcripts,
 )
 
-__all__ = ["SETTINGS", "TRANSCRIPTS", "Findings", "Redactor", "Settings", "configure", "notice",
+__all__ = ["SETTINGS", "TRANSCRIPTS", "Findings", "Redactor", "Settings", "configure",
+           "environment_changed", "notice",
            "redact_entry", "redact_event", "redact_record", "redactor", "shown", "shown_value",
            "tool_result", "transcripts"]  # fmt: skip
