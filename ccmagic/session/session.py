@@ -258,7 +258,6 @@ class Session:
         saw: list[dict[str, Any]] | None = None,
     ) -> TurnRecord:
         """Send one prompt and wait for the whole answer; the turn is recorded either way.
-
         ``batch`` is (batch name, item key) when the turn answers an item of a batch.
 
         ``attachments`` (name -> text, e.g. descriptions of kernel objects) are sent after the
@@ -277,7 +276,7 @@ class Session:
         emit = on_event or (lambda event: None)
         if self.journal is not None:
             self.journal.flush(transcripts_only=True)
-        environment_changed()  # a credential set since the last turn is redacted too
+        environment_changed()  # a credential set since the last turn is redacted
         async with self._lock:
             task = asyncio.current_task()
             assert task is not None

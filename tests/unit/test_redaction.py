@@ -125,3 +125,16 @@ def test_the_cell_draws_every_piece_redacted_before_it_is_escaped() -> None:
         assert token not in drawn and npm not in drawn, drawn
         assert token.replace("_", "\\_") not in drawn  # not escaped past the redactor
         assert drawn.count("[REDACTED:") >= 3 or drawn.count("\\[REDACTED:") >= 3
+
+
+def test_credential_variables_are_read_as_they_are_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment is read once and kept, but never past a change to it."""
+    text = "the key is qz7Lk2Pw9Rt5Xv3Mn8Bc"
+    monkeypatch.setenv("SERVICE_TOKEN", "qz7Lk2Pw9Rt5Xv3Mn8Bc")
+    assert "qz7Lk2" not in Redactor().text(text, "cell", Findings())
+    monkeypatch.delenv("SERVICE_TOKEN")
+    assert Redactor().text(text, "cell", Findings()) == text  # gone: no longer redacted
+    monkeypatch.setenv("OTHER_SECRET", "qz7Lk2Pw9Rt5Xv3Mn8Bc")
+    assert "qz7Lk2" not in Redactor().text(text, "cell", Findings())
+    monkeypatch.setenv("OTHER_SECRET", "a-new-value-9Hq2Lm4")  # changed in place
+    assert "a-new-value" not in Redactor().text("now a-new-value-9Hq2Lm4", "cell", Findings())

@@ -90,26 +90,32 @@ def _detect_secrets_formats() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(found)
 
 
-_ENVIRONMENT: list[list[tuple[str, str]]] = []  # the last reading, until the next change
+_ENVIRONMENT: list[tuple[int, dict[str, str], list[tuple[str, str]]]] = []  # the last reading
 
 
 def environment_changed() -> None:
     """The environment may have changed (a new turn, code run in the kernel): read it again
-    on the next redaction. Reading it every time cost a turn ~2 ms, a string at a time."""
+    on the next redaction."""
     _ENVIRONMENT.clear()
 
 
 def _environment_secrets() -> list[tuple[str, str]]:
-    """(kind, value) of this process's credential variables, longest value first."""
+    """(kind, value) of this process's credential variables, longest value first. Read once
+    and kept while the environment has as many variables and those credentials are unchanged
+    (reading it for every string cost a turn ~2 ms); :func:`environment_changed` forgets it."""
     if _ENVIRONMENT:
-        return _ENVIRONMENT[0]
-    found = [
-        (f"{name} value", value)
+        size, seen, found = _ENVIRONMENT[0]
+        if size == len(os.environ) and all(os.environ.get(k) == v for k, v in seen.items()):
+            return found
+    seen = {
+        name: value
         for name, value in os.environ.items()
         if CREDENTIAL_NAME.search(name) and len(value) >= 8 and not is_path(value)
-    ]
-    _ENVIRONMENT.append(sorted(found, key=lambda pair: -len(pair[1])))
-    return _ENVIRONMENT[0]
+    }
+    found = sorted(((f"{name} value", value) for name, value in seen.items()),
+                   key=lambda pair: -len(pair[1]))  # fmt: skip
+    _ENVIRONMENT[:] = [(len(os.environ), seen, found)]
+    return found
 
 
 class Redactor:
