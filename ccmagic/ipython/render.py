@@ -145,9 +145,10 @@ class TurnContent:
             parts.append(("foot", foot))
         return [(kind, shown(text, "cell")) for kind, text in parts]
 
-    def markdown(self, foot: str | None) -> str:
+    def markdown(self, foot: str | None, drawn: list[tuple[str, str]] | None = None) -> str:
+        """The cell as Markdown (``drawn``: :meth:`drawn` already computed for this update)."""
         blocks = []
-        for kind, text in self.drawn(foot):
+        for kind, text in drawn if drawn is not None else self.drawn(foot):
             if kind == "text":
                 blocks.append(text.strip("\n"))
             elif kind == "thinking":
@@ -163,9 +164,9 @@ class TurnContent:
     def _notes(self) -> list[str]:
         return self.notices + [decision_line(entry) for entry in self.decisions]
 
-    def plain(self, foot: str | None) -> str:
+    def plain(self, foot: str | None, drawn: list[tuple[str, str]] | None = None) -> str:
         lines = []
-        for kind, text in self.drawn(foot):
+        for kind, text in drawn if drawn is not None else self.drawn(foot):
             if kind == "text":
                 lines.append(text.strip("\n"))
             elif kind == "thinking":
@@ -282,9 +283,10 @@ class NotebookTurnView:
     def _show(self, foot: str | None) -> None:
         from IPython.display import display
 
+        drawn = self.content.drawn(foot)  # redacted once, for both forms
         data = {
-            "text/markdown": self.content.markdown(foot),
-            "text/plain": self.content.plain(foot),
+            "text/markdown": self.content.markdown(foot, drawn),
+            "text/plain": self.content.plain(foot, drawn),
         }
         if self._handle is None:
             self._handle = display(data, raw=True, metadata=self.metadata, display_id=True)
