@@ -138,3 +138,18 @@ def test_credential_variables_are_read_as_they_are_now(monkeypatch: pytest.Monke
     assert "qz7Lk2" not in Redactor().text(text, "cell", Findings())
     monkeypatch.setenv("OTHER_SECRET", "a-new-value-9Hq2Lm4")  # changed in place
     assert "a-new-value" not in Redactor().text("now a-new-value-9Hq2Lm4", "cell", Findings())
+
+
+def test_what_claude_saw_is_kept_redacted_with_its_digests_whole() -> None:
+    from ccmagic.core.turns import TurnRecord
+    from ccmagic.sidecar.redaction import redact_record
+
+    key = "AKIAIOSFODNN7EXAMPLQ"
+    record = TurnRecord("a", "s", 1, "look at df")
+    digest = "9f" * 32
+    record.saw = [{"kind": "tool", "tool": "inspect", "args": {"name": "df"}, "digest": digest,
+                   "summary": {"columns": [f"aws_access_key_id={key}", "price"]}}]  # fmt: skip
+    redact_record(record, Redactor(), Findings())
+    [seen] = record.saw
+    assert key not in str(seen) and seen["digest"] == digest and seen["args"] == {"name": "df"}
+    assert seen["summary"]["columns"][1] == "price"

@@ -139,6 +139,17 @@ def redact_record(record: Any, redactor: Redactor, found: Findings) -> None:
         record.error = text(record.error, "error", found)
     if record.asked_with and record.asked_with.get("system"):  # --system "... token ..."
         record.asked_with["system"] = text(record.asked_with["system"], "options", found)
+    record.saw = [_sighting(seen, redactor, found) for seen in record.saw]
+
+
+SIGHTING_AS_IS = ("kind", "tool", "digest")  # what a replay's check compares: never a secret
+
+
+def _sighting(seen: dict[str, Any], redactor: Redactor, found: Findings) -> dict[str, Any]:
+    """What Claude saw, as the record keeps it: names, paths and column names redacted like
+    any text (a replay's check then sees a change, the safe way), digests kept."""
+    return {k: v if k in SIGHTING_AS_IS else redactor.value(v, "what Claude saw", found)
+            for k, v in seen.items()}  # fmt: skip
 
 
 def _redacted_answer(record: Any, redactor: Redactor, found: Findings) -> str:
